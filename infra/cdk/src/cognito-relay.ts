@@ -1,0 +1,402 @@
+/**
+ * `CognitoRelay`: everything cognito-relay needs in an AWS account, least-privilege, in one
+ * construct — the KMS key Cognito encrypts codes with, the function, its role, the invoke
+ * permission, async-invoke settings with a dead-letter queue, alarms, and (optionally) the wiring
+ * of a user pool's custom sender triggers. Facts file §4–§5 explain each choice.
+ *
+ * @example
+ *   const pool = new cognito.UserPool(this, 'Users', { signInAliases: { email: true } });
+ *   const relay = new CognitoRelay(this, 'Relay', {
+ *     userPool: pool,
+ *     email: {
+ *       providers: ['sendgrid'],
+ *       from: 'no-reply@example.com',
+ *       secrets: { SENDGRID_API_KEY: secretsmanager.Secret.fromSecretNameV2(this, 'Sg', 'sendgrid') },
+ *     },
+ *   });
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Annotations, CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+
+/** A secret the relay reads at cold start: from Secrets Manager, or an SSM SecureString. */
+export type RelaySecret = secretsmanager.ISecret | ssm.IStringParameter;
+
+export interface ChannelProps {
+  /** Provider names in failover order, e.g. `['sendgrid', 'smtp']` → `EMAIL_PROVIDERS`. */
+  providers: string[];
+  /**
+   * Secret settings by environment variable name (e.g. `SENDGRID_API_KEY`). The function gets
+   * `<NAME>_SECRET_ARN` or `<NAME>_PARAMETER`, never the value, and read access to exactly these.
+   */
+  secrets?: Record<string, RelaySecret>;
+  /** Non-secret provider settings as environment variables (e.g. `SMTP_PORT`). */
+  settings?: Record<string, string>;
+}
+
+export interface EmailProps extends ChannelProps {
+  /** Sender address → `EMAIL_FROM`. */
+  from: string;
+  fromName?: string;
+  replyTo?: string;
+}
+
+export interface SmsProps extends ChannelProps {}
+
+export interface CognitoRelayProps {
+  /**
+   * The pool the relay serves. A `UserPool` defined in this app gets its custom sender triggers
+   * and key wired; an imported one (`UserPool.fromUserPoolId`) only scopes the permissions — wire
+   * it with `cognito-relay attach` (see `attachCommand`).
+   */
+  userPool?: cognito.IUserPool;
+  /** Wire the triggers on `userPool` when it is defined in this app. Default true. */
+  wireTriggers?: boolean;
+  /** The symmetric key Cognito encrypts codes with. Default: a new key with rotation on. */
+  kmsKey?: kms.IKey;
+  /** The function code. Default: `dist/lambda` of this repository (run `npm run build` first). */
+  code?: lambda.Code;
+  email?: EmailProps;
+  sms?: SmsProps;
+  /** `APP_NAME`, shown in default templates. */
+  appName?: string;
+  /** `DEFAULT_LOCALE`, e.g. `en`. */
+  defaultLocale?: string;
+  /** Create a DynamoDB table so a retried event is not delivered twice. Default false. */
+  idempotency?: boolean;
+  /**
+   * Customer-managed key of SSM SecureString parameters in `secrets`. Not needed for the AWS
+   * managed `aws/ssm` key, whose key policy already lets the account use it through SSM.
+   */
+  parameterKey?: kms.IKey;
+  /** Default 256 MB: the Encryption SDK's P-384 signature check is CPU-bound, more memory = more CPU. */
+  memorySize?: number;
+  /** Default 30 s: room for provider retries and a failover within one invocation. */
+  timeout?: Duration;
+  /** Lambda's own async retries (0–2). Default 2. */
+  retryAttempts?: number;
+  /**
+   * How long Lambda keeps retrying an event. Default 1 hour: forgot-password codes expire after
+   * an hour and MFA codes after minutes, so a later message confuses more than it helps.
+   */
+  maxEventAge?: Duration;
+  /** Where the alarms notify. Default: alarms without actions (see them in the console). */
+  alarmTopic?: sns.ITopic;
+  /** X-Ray active tracing. Default false (it needs `xray:Put*` on `*`). */
+  tracing?: boolean;
+  /** Log retention. Default one month. */
+  logRetention?: logs.RetentionDays;
+}
+
+/** Environment names the construct sets itself; `settings` may not override them. */
+const RESERVED_ENV = new Set([
+  'KMS_KEY_ARN',
+  'EMAIL_PROVIDERS',
+  'EMAIL_PROVIDER',
+  'EMAIL_FROM',
+  'EMAIL_FROM_NAME',
+  'EMAIL_REPLY_TO',
+  'SMS_PROVIDERS',
+  'SMS_PROVIDER',
+  'APP_NAME',
+  'DEFAULT_LOCALE',
+  'IDEMPOTENCY_TABLE',
+]);
+
+/** Setting names that carry credentials: they must come through `secrets`, never plain text. */
+const SECRET_LOOKING = /(API_KEY|_KEY|TOKEN|SECRET|PASSWORD|PASS|SMTP_URL|CREDENTIALS)$/;
+
+const DEFAULT_ASSET_DIR = fileURLToPath(new URL('../../../dist/lambda', import.meta.url));
+
+export class CognitoRelay extends Construct {
+  readonly function: lambda.Function;
+  readonly key: kms.IKey;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly logGroup: logs.LogGroup;
+  readonly errorsAlarm: cloudwatch.Alarm;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly idempotencyTable: dynamodb.Table | undefined;
+  /** Whether the pool's triggers were wired by this construct. */
+  readonly triggersWired: boolean;
+
+  constructor(scope: Construct, id: string, props: CognitoRelayProps) {
+    super(scope, id);
+    if (!props.email && !props.sms) throw new Error('CognitoRelay: configure `email`, `sms`, or both');
+    const stack = Stack.of(this);
+
+    this.key =
+      props.kmsKey ??
+      new kms.Key(this, 'Key', {
+        description: 'Cognito custom sender codes (cognito-relay)',
+        enableKeyRotation: true,
+        // Default key policy (account root): Cognito's own samples use only that and work (facts §4).
+      });
+
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'cognito-relay function: decrypt codes, read its own secrets, write its own logs',
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Instead of AWSLambdaBasicExecutionRole (logs:CreateLogGroup etc. on *): this group only.
+    this.logGroup.grantWrite(role);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    const environment = this.environment(props);
+    if (props.idempotency) {
+      this.idempotencyTable = new dynamodb.Table(this, 'Idempotency', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+        timeToLiveAttribute: 'expiration',
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy: RemovalPolicy.DESTROY, // only short-lived delivery markers live here
+      });
+      environment['IDEMPOTENCY_TABLE'] = this.idempotencyTable.tableName;
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'IdempotencyRecords',
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          resources: [this.idempotencyTable.tableArn],
+        }),
+      );
+    }
+    this.grantSecrets(role, props);
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'cognito-relay: Cognito custom email/SMS sender',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: props.code ?? defaultCode(),
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      role,
+      logGroup: this.logGroup,
+      environment,
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      // Cognito invokes custom senders asynchronously (facts §1): these settings are the
+      // EventInvokeConfig; the destination also grants sqs:SendMessage on this queue only.
+      retryAttempts: props.retryAttempts ?? 2,
+      maxEventAge: props.maxEventAge ?? Duration.hours(1),
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+    });
+
+    this.grantPoolScoped(role, props.userPool);
+
+    if (props.userPool) {
+      // Not fn.grantInvoke / UserPool.addTrigger: those omit SourceAccount (facts §4).
+      this.function.addPermission('CognitoInvoke', {
+        principal: new iam.ServicePrincipal('cognito-idp.amazonaws.com'),
+        action: 'lambda:InvokeFunction',
+        sourceArn: props.userPool.userPoolArn,
+        sourceAccount: stack.account,
+      });
+    }
+    this.triggersWired = props.userPool && props.wireTriggers !== false ? this.wireTriggers(props.userPool, props) : false;
+
+    const alarmAction = props.alarmTopic ? new cloudwatchActions.SnsAction(props.alarmTopic) : undefined;
+    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmDescription: 'cognito-relay failed to deliver a message (Lambda will retry; see the function logs)',
+      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
+      alarmDescription: 'A Cognito message was given up after all retries: it is in the dead-letter queue',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (alarmAction) {
+      this.errorsAlarm.addAlarmAction(alarmAction);
+      this.deadLetterAlarm.addAlarmAction(alarmAction);
+    }
+
+    this.acknowledgeNagFindings();
+  }
+
+  /** For wiring the pool yourself (CloudFormation, Terraform, `attach`). */
+  get functionArn(): string {
+    return this.function.functionArn;
+  }
+
+  /** The key ARN for `LambdaConfig.KMSKeyID` (an ARN, never a key ID: facts §4). */
+  get keyArn(): string {
+    return this.key.keyArn;
+  }
+
+  /** The `cognito-relay attach` command line for a pool not wired by this construct. */
+  attachCommand(userPoolId = '<user-pool-id>'): string {
+    return `npx cognito-relay attach --user-pool-id ${userPoolId} --function ${this.functionArn} --kms-key ${this.keyArn}`;
+  }
+
+  private environment(props: CognitoRelayProps): Record<string, string> {
+    const env: Record<string, string> = { KMS_KEY_ARN: this.key.keyArn };
+    if (props.email) {
+      env['EMAIL_PROVIDERS'] = props.email.providers.join(',');
+      env['EMAIL_FROM'] = props.email.from;
+      if (props.email.fromName) env['EMAIL_FROM_NAME'] = props.email.fromName;
+      if (props.email.replyTo) env['EMAIL_REPLY_TO'] = props.email.replyTo;
+    }
+    if (props.sms) env['SMS_PROVIDERS'] = props.sms.providers.join(',');
+    if (props.appName) env['APP_NAME'] = props.appName;
+    if (props.defaultLocale) env['DEFAULT_LOCALE'] = props.defaultLocale;
+    for (const channel of [props.email, props.sms]) {
+      for (const [name, value] of Object.entries(channel?.settings ?? {})) {
+        if (RESERVED_ENV.has(name)) throw new Error(`CognitoRelay: ${name} is set by the construct; use its own prop`);
+        if (SECRET_LOOKING.test(name)) {
+          throw new Error(`CognitoRelay: ${name} looks like a credential; pass it in \`secrets\` (Secrets Manager or SSM), never as plain text`);
+        }
+        env[name] = value;
+      }
+      for (const [name, secret] of Object.entries(channel?.secrets ?? {})) {
+        if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new Error(`CognitoRelay: secret name ${name} must be an environment variable name`);
+        if (isSecret(secret)) env[`${name}_SECRET_ARN`] = secret.secretArn;
+        else env[`${name}_PARAMETER`] = secret.parameterName;
+      }
+    }
+    return env;
+  }
+
+  /** secretsmanager:GetSecretValue / ssm:GetParameter on exactly the named secrets. */
+  private grantSecrets(role: iam.Role, props: CognitoRelayProps): void {
+    const secrets = [props.email, props.sms].flatMap((channel) => Object.values(channel?.secrets ?? {}));
+    const secretArns = secrets.filter(isSecret).map((secret) =>
+      // A secret referenced by name has a partial ARN: Secrets Manager appends 6 random characters.
+      secret.secretFullArn ?? `${secret.secretArn}-??????`,
+    );
+    if (secretArns.length > 0) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadProviderSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));
+    }
+    const secretKeys = secrets.filter(isSecret).flatMap((secret) => (secret.encryptionKey ? [secret.encryptionKey.keyArn] : []));
+    if (secretKeys.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptProviderSecrets',
+          actions: ['kms:Decrypt'],
+          resources: secretKeys,
+          // Only through Secrets Manager: the role cannot use these keys directly.
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+    const parameters = secrets.filter((secret) => !isSecret(secret));
+    if (parameters.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ReadProviderParameters', actions: ['ssm:GetParameter'], resources: parameters.map((p) => p.parameterArn) }),
+      );
+      if (props.parameterKey) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'DecryptProviderParameters',
+            actions: ['kms:Decrypt'],
+            resources: [props.parameterKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `ssm.${Stack.of(this).region}.amazonaws.com` } },
+          }),
+        );
+      }
+    }
+  }
+
+  /**
+   * kms:Decrypt on the pool's key (CDK does not grant it: facts §5) and AdminGetUser on the pool.
+   * A separate policy, not the role's default one: the function depends on its default policy and
+   * the pool depends on the function, so a pool reference there would be a circular dependency.
+   */
+  private grantPoolScoped(role: iam.Role, userPool: cognito.IUserPool | undefined): void {
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'DecryptCognitoCodes',
+        actions: ['kms:Decrypt'],
+        resources: [this.key.keyArn],
+        // Only codes Cognito encrypted for this pool: it binds the pool ID as encryption context.
+        ...(userPool ? { conditions: { StringEquals: { 'kms:EncryptionContext:userpool-id': userPool.userPoolId } } } : {}),
+      }),
+    ];
+    if (userPool) {
+      // Account-takeover notices carry no email attribute: the relay looks the user up (read-only).
+      statements.push(new iam.PolicyStatement({ sid: 'LookUpRecipient', actions: ['cognito-idp:AdminGetUser'], resources: [userPool.userPoolArn] }));
+    }
+    new iam.Policy(this, 'PoolAccess', { roles: [role], statements });
+  }
+
+  /**
+   * Wires the custom senders and the key on a pool defined in this app. The L2 `UserPool` takes
+   * them only as constructor props (`customSenderKmsKey`, `lambdaTriggers`) and its `addTrigger`
+   * refuses custom senders unless the key was given at construction, so we set them on the
+   * underlying `CfnUserPool`'s LambdaConfig (property overrides merge with the pool's other
+   * triggers). `LambdaVersion: V1_0` is always set (facts §5).
+   */
+  private wireTriggers(userPool: cognito.IUserPool, props: CognitoRelayProps): boolean {
+    const cfnPool = userPool.node.defaultChild;
+    if (!(cfnPool instanceof CfnResource) || cfnPool.cfnResourceType !== 'AWS::Cognito::UserPool') {
+      Annotations.of(this).addInfoV2(
+        'cognito-relay:imported-pool',
+        `The user pool is imported, so its triggers were not wired. After deploying, run: ${this.attachCommand(userPool.userPoolId)}`,
+      );
+      return false;
+    }
+    const sender = { LambdaArn: this.function.functionArn, LambdaVersion: 'V1_0' };
+    cfnPool.addPropertyOverride('LambdaConfig.KMSKeyID', this.key.keyArn);
+    if (props.email) cfnPool.addPropertyOverride('LambdaConfig.CustomEmailSender', sender);
+    if (props.sms) {
+      cfnPool.addPropertyOverride('LambdaConfig.CustomSMSSender', sender);
+      if (!(cfnPool as unknown as { smsConfiguration?: unknown }).smsConfiguration) {
+        Annotations.of(this).addWarningV2(
+          'cognito-relay:sms-role',
+          'CloudFormation has required an SmsConfiguration on pools with a custom SMS sender: create the UserPool with `enableSmsRole: true`.',
+        );
+      }
+    }
+    return true;
+  }
+
+  /** Findings the AwsSolutions pack reports on this construct, each with why it is acceptable. */
+  private acknowledgeNagFindings(): void {
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'The relay is built and tested for nodejs22.x (the build contract); newer runtimes are adopted deliberately.',
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter (on-failure) destination of the function.',
+    });
+  }
+}
+
+function isSecret(secret: RelaySecret): secret is secretsmanager.ISecret {
+  return 'secretArn' in secret;
+}
+
+function defaultCode(): lambda.Code {
+  if (!existsSync(DEFAULT_ASSET_DIR)) {
+    throw new Error(`CognitoRelay: ${DEFAULT_ASSET_DIR} does not exist. Run \`npm run build\` first, or pass \`code\`.`);
+  }
+  return lambda.Code.fromAsset(DEFAULT_ASSET_DIR);
+}

@@ -1,0 +1,61 @@
+/**
+ * Checks that `request.code` is a whole AWS Encryption SDK message — header, every frame, and
+ * the signature footer of signed suites — before anything calls KMS.
+ *
+ * Why by hand: the Encryption SDK only notices a truncated message while decrypting, i.e. after
+ * the KMS call. The framing is public (header, then frames whose lengths are in the clear), and
+ * the SDK's own serializer parses the header and frame headers here, so this walk adds no
+ * format knowledge of its own beyond "frames follow the header, the footer follows the frames".
+ */
+import { deserializeFactory, decodeBodyHeader } from '@aws-crypto/serialize';
+import { NodeAlgorithmSuite } from '@aws-crypto/material-management-node';
+
+const { deserializeMessageHeader } = deserializeFactory(
+  (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+  NodeAlgorithmSuite,
+);
+
+/** Cognito sends one small frame; refuse absurd sizes instead of walking them. */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+const MAX_FRAMES = 64;
+
+/** Returns why the message is not a complete ESDK message, or undefined when it is. */
+export function checkCiphertextShape(message: Buffer): string | undefined {
+  if (message.byteLength > MAX_MESSAGE_BYTES) return `is too large (${message.byteLength} bytes) to be a Cognito code`;
+  if (message[0] !== 0x01 && message[0] !== 0x02) {
+    return 'is not an AWS Encryption SDK message (unknown format version); pass request.code exactly as Cognito sent it';
+  }
+  let headerInfo;
+  try {
+    // One encrypted data key is all Cognito writes; more would only cost KMS calls.
+    headerInfo = deserializeMessageHeader(message, { maxEncryptedDataKeys: 1 });
+  } catch (error) {
+    return `is not a valid AWS Encryption SDK message (${(error as Error).message})`;
+  }
+  if (!headerInfo) return 'is truncated (the message header is incomplete)';
+
+  let readPos = headerInfo.headerLength + headerInfo.headerAuth.headerAuthLength;
+  for (let frames = 0; ; frames++) {
+    if (frames >= MAX_FRAMES) return 'has too many frames to be a Cognito code';
+    let body;
+    try {
+      body = decodeBodyHeader(message, headerInfo, readPos);
+    } catch (error) {
+      return `is not a valid AWS Encryption SDK message (${(error as Error).message})`;
+    }
+    if (!body) return 'is truncated (a frame header is incomplete)';
+    // The suite states its tag length in bits.
+    readPos = body.readPos + body.contentLength + body.tagLength / 8;
+    if (readPos > message.byteLength) return 'is truncated (a frame is incomplete)';
+    if (body.isFinalFrame) break;
+  }
+
+  if (headerInfo.algorithmSuite.signatureCurve) {
+    if (readPos + 2 > message.byteLength) return 'is truncated (the signature is missing)';
+    const signatureLength = message.readUInt16BE(readPos);
+    readPos += 2 + signatureLength;
+    if (readPos > message.byteLength) return 'is truncated (the signature is incomplete)';
+  }
+  if (readPos !== message.byteLength) return 'has trailing bytes after the message';
+  return undefined;
+}

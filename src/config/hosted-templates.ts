@@ -1,0 +1,56 @@
+/**
+ * Provider-hosted templates: which template id (or alias) a provider should use for a trigger
+ * and locale, instead of the locally rendered content.
+ *
+ * Given as JSON in `PROVIDER_TEMPLATES` (or the file `provider-templates.json` in the templates
+ * folder, bundled at build time):
+ *
+ *   { "sendgrid": { "SignUp": "d-123…", "ForgotPassword": { "en": "d-456…", "fr": "d-789…" } },
+ *     "twilio":   { "Authentication": "HX…" } }
+ *
+ * A trigger without a mapping falls back to the local template.
+ */
+import * as v from 'valibot';
+import { TRIGGERS, type TriggerName } from '../cognito/triggers.ts';
+
+const TRIGGER_NAMES = [...new Set(TRIGGERS.map((t) => t.name))] as [TriggerName, ...TriggerName[]];
+
+const TemplateId = v.pipe(v.string(), v.nonEmpty(), v.maxLength(256));
+const PerTrigger = v.union([TemplateId, v.record(v.string(), TemplateId)]);
+const Schema = v.record(v.string(), v.record(v.picklist(TRIGGER_NAMES, 'unknown trigger name'), PerTrigger));
+
+export type HostedTemplateMap = v.InferOutput<typeof Schema>;
+
+export interface HostedTemplateLookup {
+  /** The template id for this provider, trigger and locale (exact, then language, then `default`/any). */
+  find(provider: string, trigger: TriggerName, locale: string): string | undefined;
+}
+
+/** Parses the mapping; returns problems (one sentence each) instead of throwing. */
+export function parseHostedTemplates(json: string | undefined, source: string): { lookup: HostedTemplateLookup; problems: string[] } {
+  if (!json?.trim()) return { lookup: { find: () => undefined }, problems: [] };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    return { lookup: { find: () => undefined }, problems: [`${source} is not valid JSON (${(error as Error).message})`] };
+  }
+  const parsed = v.safeParse(Schema, raw);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+    return { lookup: { find: () => undefined }, problems: [`${source}${path ? `.${path}` : ''}: ${issue.message}`] };
+  }
+  const map = parsed.output;
+  return {
+    lookup: {
+      find(provider, trigger, locale) {
+        const entry = map[provider]?.[trigger];
+        if (entry === undefined || typeof entry === 'string') return entry;
+        const language = locale.split('-')[0] ?? locale;
+        return entry[locale] ?? entry[language] ?? entry.default;
+      },
+    },
+    problems: [],
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Builds a ready relay from the environment: config, decryptor, templates, providers,
+ * delivery. Called once per cold start by the Lambda handler, and by the CLI and the sandbox
+ * with overrides (their own fetch, template folder, logger).
+ */
+import { loadConfig, type Env, type SecretReader, type ConfiguredProvider } from '../config/config.ts';
+import { parseHostedTemplates } from '../config/hosted-templates.ts';
+import { createDecryptor } from '../crypto/decrypt.ts';
+import { createUserLookup, type UserLookup } from '../cognito/recipient.ts';
+import { createDelivery } from '../delivery/deliver.ts';
+import { createLogger, type RelayLogger } from '../observability/logger.ts';
+import type { EmailProvider, ProviderDeps, SmsProvider } from '../providers/types.ts';
+import { ConfigError } from '../errors.ts';
+import { createRelay, type Decryptor, type Relay, type Renderer } from './relay.ts';
+import { createTemplateRenderer } from './renderer.ts';
+import type { RelayConfig } from '../config/config.ts';
+import type { TemplateStore } from '../templates/store.ts';
+
+export interface BootstrapOptions {
+  readSecret?: SecretReader;
+  fetch?: typeof globalThis.fetch;
+  logger?: RelayLogger;
+  decryptor?: Decryptor;
+  lookupUser?: UserLookup;
+  /** Templates from disk (sandbox, CLI) instead of the ones embedded at build time. */
+  templateStore?: TemplateStore;
+  renderer?: Renderer;
+}
+
+export interface Bootstrapped {
+  relay: Relay;
+  config: RelayConfig;
+  renderer: Renderer;
+  close(): Promise<void>;
+}
+
+function createProviders<P>(configured: ConfiguredProvider[], deps: ProviderDeps): P[] {
+  return configured.map((c) => c.definition.create(c.settings, deps) as P);
+}
+
+export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promise<Bootstrapped> {
+  const config = await loadConfig(env, { readSecret: options.readSecret });
+  const hosted = parseHostedTemplates(env.PROVIDER_TEMPLATES, 'PROVIDER_TEMPLATES');
+  if (hosted.problems.length > 0) throw new ConfigError(hosted.problems);
+
+  const deps: ProviderDeps = { fetch: options.fetch ?? globalThis.fetch, region: config.region };
+  const delivery = createDelivery({
+    email: createProviders<EmailProvider>(config.email?.providers ?? [], deps),
+    sms: createProviders<SmsProvider>(config.sms?.providers ?? [], deps),
+    hostedTemplates: hosted.lookup,
+  });
+  const renderer =
+    options.renderer ??
+    (await createTemplateRenderer({
+      appName: config.appName,
+      defaultLocale: config.defaultLocale,
+      store: options.templateStore,
+    }));
+  const relay = createRelay({
+    decryptor: options.decryptor ?? createDecryptor({ keyArn: config.kmsKeyArn }),
+    renderer,
+    delivery,
+    lookupUser: options.lookupUser ?? createUserLookup(config.region),
+    logger: options.logger ?? createLogger({ level: env.LOG_LEVEL }),
+    email: config.email ? { from: config.email.from, replyTo: config.email.replyTo } : undefined,
+  });
+  return { relay, config, renderer, close: () => delivery.close() };
+}

@@ -1,0 +1,197 @@
+/**
+ * The pipeline, in one place: parse → recipient → decrypt → render → deliver → record.
+ * The Lambda handler, the CLI and the sandbox only build its dependencies and call `handle`.
+ */
+import { createHash } from 'node:crypto';
+import { parseEvent } from '../cognito/event.ts';
+import { findRecipient, type UserLookup } from '../cognito/recipient.ts';
+import type { TriggerName } from '../cognito/triggers.ts';
+import { RelayError } from '../errors.ts';
+import type { Delivered, EmailMessage, Message, SmsMessage, TemplateVariables } from '../providers/types.ts';
+import type { Delivery } from '../delivery/deliver.ts';
+import { maskRecipient } from '../observability/mask.ts';
+import type { RelayLogger } from '../observability/logger.ts';
+import type { Address } from '../providers/types.ts';
+
+export interface Decryptor {
+  /** Returns the plaintext code; rejects codes not bound to `userPoolId`. */
+  decrypt(code: string, userPoolId: string): Promise<string>;
+}
+
+export interface Renderer {
+  resolveLocale(input: { clientMetadata: Record<string, string>; userAttributes: Record<string, string> }): string;
+  variables(input: {
+    trigger: TriggerName;
+    triggerSource: string;
+    channel: 'email' | 'sms';
+    code: string | undefined;
+    userName: string;
+    userAttributes: Record<string, string>;
+    clientMetadata: Record<string, string>;
+    userPoolId: string;
+    region: string;
+    locale: string;
+  }): TemplateVariables;
+  renderEmail(trigger: TriggerName, locale: string, variables: TemplateVariables): { subject: string; html: string; text: string; locale: string };
+  renderSms(trigger: TriggerName, locale: string, variables: TemplateVariables): { text: string; locale: string };
+}
+
+/** The subset of Lambda's context the relay uses. */
+export interface InvocationContext {
+  awsRequestId?: string;
+  getRemainingTimeInMillis?: () => number;
+}
+
+export interface RelayDeps {
+  decryptor: Decryptor;
+  renderer: Renderer;
+  delivery: Delivery;
+  lookupUser: UserLookup;
+  logger: RelayLogger;
+  email: { from: Address; replyTo: string | undefined } | undefined;
+  now?: () => number;
+}
+
+export interface RelayResult extends Delivered {
+  channel: 'email' | 'sms';
+  triggerSource: string;
+  locale: string;
+  durationMs: number;
+}
+
+/** Time kept back from the Lambda deadline so a failure is still reported, not cut off. */
+const DEADLINE_MARGIN_MS = 1_000;
+/** Used when there is no Lambda context (CLI, sandbox). */
+const DEFAULT_BUDGET_MS = 30_000;
+
+/**
+ * A stable key per Cognito request, from the event alone: pool, user, trigger and a hash of the
+ * *encrypted* code (never the plaintext). The same event delivered twice gives the same key.
+ */
+export function requestKey(input: { userPoolId: string; userName: string; triggerSource: string; encryptedCode?: string | undefined; eventId?: string | undefined }): string {
+  return createHash('sha256')
+    .update([input.userPoolId, input.userName, input.triggerSource, input.encryptedCode ?? input.eventId ?? ''].join('\n'))
+    .digest('hex');
+}
+
+/** Cognito HTML-escapes `<` and `>` in temporary passwords (facts §2); undo exactly that. */
+export function unescapeTemporaryPassword(code: string): string {
+  return code.replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+}
+
+export function createRelay(deps: RelayDeps) {
+  const now = deps.now ?? Date.now;
+
+  return {
+    /**
+     * Handles one Cognito event. Resolves when a provider accepted the message; throws (so
+     * Lambda retries and the dead-letter destination see it) with a message naming the cause.
+     */
+    async handle(rawEvent: unknown, context: InvocationContext = {}): Promise<RelayResult> {
+      const started = now();
+      const remaining = context.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS;
+      const deadline = started + remaining - DEADLINE_MARGIN_MS;
+
+      try {
+        const event = parseEvent(rawEvent);
+        const { rule } = event;
+        deps.logger.appendKeys({ triggerSource: rule.source, userPoolId: event.userPoolId });
+        const recipient = await findRecipient({
+          channel: rule.channel,
+          userPoolId: event.userPoolId,
+          userName: event.userName,
+          userAttributes: event.userAttributes,
+          lookupUser: deps.lookupUser,
+        });
+
+        let code: string | undefined;
+        if (event.encryptedCode !== undefined) {
+          code = await deps.decryptor.decrypt(event.encryptedCode, event.userPoolId);
+          if (rule.codeIsTemporaryPassword) code = unescapeTemporaryPassword(code);
+        }
+
+        const locale = deps.renderer.resolveLocale({ clientMetadata: event.clientMetadata, userAttributes: recipient.attributes });
+        const variables = deps.renderer.variables({
+          trigger: rule.name,
+          triggerSource: rule.source,
+          channel: rule.channel,
+          code,
+          userName: event.userName,
+          userAttributes: recipient.attributes,
+          clientMetadata: event.clientMetadata,
+          userPoolId: event.userPoolId,
+          region: event.region,
+          locale,
+        });
+        const base = {
+          trigger: rule.name,
+          triggerSource: rule.source,
+          tags: [rule.tag],
+          variables,
+          metadata: { userPoolId: event.userPoolId, ...(recipient.attributes.sub ? { sub: recipient.attributes.sub } : {}) },
+        };
+
+        let message: Message;
+        if (rule.channel === 'email') {
+          if (!deps.email) {
+            throw new RelayError('CHANNEL_NOT_CONFIGURED', `received ${rule.source} but no email provider is configured; set EMAIL_PROVIDER and EMAIL_FROM`);
+          }
+          const rendered = deps.renderer.renderEmail(rule.name, locale, variables);
+          message = {
+            ...base,
+            channel: 'email',
+            locale: rendered.locale,
+            to: recipient.to,
+            from: deps.email.from,
+            replyTo: deps.email.replyTo,
+            subject: rendered.subject,
+            html: rendered.html,
+            text: rendered.text,
+            // Every message we send carries a code or a one-click link.
+            disableTracking: true,
+            transactional: true,
+          } satisfies EmailMessage;
+        } else {
+          const rendered = deps.renderer.renderSms(rule.name, locale, variables);
+          message = { ...base, channel: 'sms', locale: rendered.locale, to: recipient.to, text: rendered.text } satisfies SmsMessage;
+        }
+
+        const idempotencyKey = requestKey({
+          userPoolId: event.userPoolId,
+          userName: event.userName,
+          triggerSource: rule.source,
+          encryptedCode: event.encryptedCode,
+          eventId: event.userAttributes.EVENT_ID,
+        });
+        const delivered = await deps.delivery.deliver(message, { idempotencyKey, deadline });
+        const result: RelayResult = {
+          ...delivered,
+          channel: rule.channel,
+          triggerSource: rule.source,
+          locale: message.locale,
+          durationMs: now() - started,
+        };
+        deps.logger.info('delivered', {
+          provider: result.provider,
+          messageId: result.messageId,
+          recipient: maskRecipient(rule.channel, recipient.to),
+          locale: result.locale,
+          durationMs: result.durationMs,
+        });
+        return result;
+      } catch (error) {
+        deps.logger.error('delivery failed', {
+          errorCode: (error as RelayError).code ?? 'UNEXPECTED',
+          // Messages are written never to contain codes, ciphertexts or secrets.
+          error: (error as Error).message,
+          durationMs: now() - started,
+        });
+        throw error;
+      } finally {
+        deps.logger.removeKeys(['triggerSource', 'userPoolId']);
+      }
+    },
+  };
+}
+
+export type Relay = ReturnType<typeof createRelay>;

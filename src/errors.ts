@@ -1,0 +1,114 @@
+/**
+ * Every error cognito-relay raises on purpose. Each has a stable `code` that logs, metrics and
+ * tests can match on, and a message written for the person who has to fix it.
+ *
+ * Unknown errors are wrapped once, where they enter (the provider call, the KMS call), so the
+ * message that reaches Lambda's async retry / dead-letter queue always says what failed.
+ */
+export class RelayError extends Error {
+  override readonly name: string = 'RelayError';
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Environment / settings are wrong. Raised at cold start with every problem listed. */
+export class ConfigError extends RelayError {
+  override readonly name = 'ConfigError';
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super('CONFIG_INVALID', `cognito-relay is misconfigured:\n  - ${problems.join('\n  - ')}`);
+    this.problems = problems;
+  }
+}
+
+/** The Cognito event is malformed. `field` is the dotted path of the first bad field. */
+export class EventError extends RelayError {
+  override readonly name = 'EventError';
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super('EVENT_INVALID', `invalid Cognito event: ${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** The code could not be decrypted, or decrypted to something not bound to this pool. */
+export class DecryptError extends RelayError {
+  override readonly name = 'DecryptError';
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** A template is missing or does not render. */
+export class TemplateError extends RelayError {
+  override readonly name = 'TemplateError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TEMPLATE_ERROR', message, options);
+  }
+}
+
+/** No recipient could be found for the message. */
+export class RecipientError extends RelayError {
+  override readonly name = 'RecipientError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RECIPIENT_MISSING', message, options);
+  }
+}
+
+export type ProviderFailureKind = 'retryable' | 'permanent';
+
+/**
+ * A provider refused or failed a send. `kind` drives delivery: `retryable` may be retried or
+ * failed over; `permanent` (bad key, invalid recipient, unverified sender) never is.
+ */
+export class ProviderError extends RelayError {
+  override readonly name = 'ProviderError';
+  readonly provider: string;
+  readonly kind: ProviderFailureKind;
+  readonly status: number | undefined;
+  /** How long the provider asked us to wait (Retry-After, rate-limit reset), when it said. */
+  readonly retryAfterMs: number | undefined;
+  /** The provider's own error text, capped so a huge HTML error page never floods the logs. */
+  readonly providerMessage: string;
+
+  constructor(init: {
+    provider: string;
+    kind: ProviderFailureKind;
+    status?: number | undefined;
+    retryAfterMs?: number | undefined;
+    providerMessage: string;
+    hint?: string | undefined;
+    cause?: unknown;
+  }) {
+    const excerpt = capExcerpt(init.providerMessage);
+    const status = init.status === undefined ? '' : ` (HTTP ${init.status})`;
+    const hint = init.hint ? ` — ${init.hint}` : '';
+    super(
+      init.kind === 'retryable' ? 'PROVIDER_RETRYABLE' : 'PROVIDER_PERMANENT',
+      `${init.provider} ${init.kind === 'retryable' ? 'failed' : 'rejected the message'}${status}: ${excerpt}${hint}`,
+      { cause: init.cause },
+    );
+    this.provider = init.provider;
+    this.kind = init.kind;
+    this.status = init.status;
+    this.retryAfterMs = init.retryAfterMs;
+    this.providerMessage = excerpt;
+  }
+}
+
+const EXCERPT_LIMIT = 500;
+
+/** Caps provider text at 500 characters and folds whitespace. */
+export function capExcerpt(text: string): string {
+  const folded = text.replace(/\s+/g, ' ').trim();
+  return folded.length > EXCERPT_LIMIT ? `${folded.slice(0, EXCERPT_LIMIT)}…` : folded;
+}

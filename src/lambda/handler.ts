@@ -1,0 +1,25 @@
+/**
+ * The Lambda entry (`index.handler`, nodejs22.x) for both CustomEmailSender and
+ * CustomSMSSender. It only wires the pipeline: all the work is in core/relay.ts.
+ *
+ * Configuration is validated and secrets read during the init phase (top-level await), once per
+ * cold start. A bad configuration does not crash the init: every invocation then fails with the
+ * full list of problems, so Lambda's retries and the dead-letter queue carry the reason.
+ */
+import type { Context } from 'aws-lambda';
+import { bootstrap, type Bootstrapped } from '../core/bootstrap.ts';
+import { createLogger } from '../observability/logger.ts';
+
+const logger = createLogger();
+
+const ready: Bootstrapped | Error = await bootstrap(process.env, { logger }).catch((error: unknown) => {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  logger.error('cognito-relay could not start', { error: failure.message });
+  return failure;
+});
+
+export async function handler(event: unknown, context: Context): Promise<void> {
+  if (ready instanceof Error) throw ready;
+  logger.addContext(context);
+  await ready.relay.handle(event, context);
+}

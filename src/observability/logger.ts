@@ -1,0 +1,15 @@
+/**
+ * Structured JSON logs through Powertools Logger. One logger per process, created at cold start.
+ * Log lines carry trigger, provider, message id and duration — never the code, the ciphertext,
+ * secrets, or whole addresses (see mask.ts).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+
+export type RelayLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug' | 'appendKeys' | 'removeKeys'>;
+
+export function createLogger(options: { level?: string | undefined } = {}): Logger {
+  return new Logger({
+    serviceName: 'cognito-relay',
+    logLevel: (options.level ?? process.env.LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO',
+  });
+}

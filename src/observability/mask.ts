@@ -1,0 +1,22 @@
+/**
+ * Masking for anything personal that reaches a log line. We keep just enough to recognise a
+ * recipient while debugging ("a***@example.com", "+44*******123"), never the whole value.
+ */
+
+/** `ada.lovelace@example.com` → `a***@example.com`. Non-emails are masked whole. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return '***';
+  return `${email[0]}***${email.slice(at)}`;
+}
+
+/** `+447700900123` → `+44*******123`: country code and last three digits only. */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/[^\d+]/g, '');
+  if (digits.length < 7) return '***';
+  return `${digits.slice(0, 3)}${'*'.repeat(digits.length - 6)}${digits.slice(-3)}`;
+}
+
+export function maskRecipient(channel: 'email' | 'sms', to: string): string {
+  return channel === 'email' ? maskEmail(to) : maskPhone(to);
+}

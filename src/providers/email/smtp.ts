@@ -1,0 +1,108 @@
+/**
+ * Any SMTP server through nodemailer. The transport is pooled and created once per cold start,
+ * so warm invocations reuse the connection instead of paying TCP + TLS + AUTH each time.
+ */
+import nodemailer from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { ProviderError } from '../../errors.ts';
+import type { EmailProvider, ProviderDefinition } from '../types.ts';
+
+export interface SmtpOptions {
+  /** `smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`. */
+  url: string;
+}
+
+/** SMTP reply classes: 4xx is "try again later", 5xx is "this will never work". */
+function classify(error: unknown): ProviderError {
+  const e = error as { responseCode?: number; code?: string; response?: string; message?: string };
+  const status = e.responseCode;
+  const permanent = (status !== undefined && status >= 500) || e.code === 'EAUTH' || e.code === 'EENVELOPE';
+  const hint =
+    e.code === 'EAUTH'
+      ? 'check the user and password in SMTP_URL'
+      : status === 550 || status === 553
+        ? 'the server refused the sender or recipient; check EMAIL_FROM is allowed to send through this server'
+        : undefined;
+  return new ProviderError({
+    provider: 'smtp',
+    kind: permanent ? 'permanent' : 'retryable',
+    status,
+    providerMessage: e.response ?? e.message ?? String(error),
+    hint,
+    cause: error,
+  });
+}
+
+export function createSmtp(options: SmtpOptions): EmailProvider {
+  const transport = nodemailer.createTransport({
+    url: options.url,
+    pool: true,
+    maxConnections: 2,
+    // Fail fast instead of nodemailer's two-minute defaults: delivery retries on its own budget.
+    connectionTimeout: 5_000,
+    greetingTimeout: 5_000,
+    socketTimeout: 10_000,
+  } as SMTPPool.Options);
+
+  return {
+    name: 'smtp',
+    channel: 'email',
+    async send(message, ctx) {
+      if (ctx.signal.aborted) throw classify(new Error('aborted before sending'));
+      const sending = transport.sendMail({
+        from: message.from.name ? { name: message.from.name, address: message.from.email } : message.from.email,
+        to: message.to,
+        replyTo: message.replyTo,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        headers: {
+          'X-Cognito-Relay-Trigger': message.triggerSource,
+          // RFC 3834: tell auto-responders not to reply to a machine-sent code.
+          'Auto-Submitted': 'auto-generated',
+        },
+      });
+      // nodemailer takes no AbortSignal: race it, so a hung server cannot outlive the attempt.
+      const aborted = new Promise<never>((_, reject) => {
+        ctx.signal.addEventListener('abort', () => reject(new Error('SMTP send timed out')), { once: true });
+      });
+      try {
+        const info = await Promise.race([sending, aborted]);
+        if (info.rejected.length > 0) {
+          throw Object.assign(new Error(`recipient rejected: ${info.response}`), { responseCode: 550, response: info.response });
+        }
+        return { provider: 'smtp', messageId: info.messageId };
+      } catch (error) {
+        throw classify(error);
+      }
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+const definition: ProviderDefinition<'email'> = {
+  name: 'smtp',
+  channel: 'email',
+  settings: [
+    {
+      env: 'SMTP_URL',
+      required: true,
+      secret: true,
+      description: 'the server as a URL with credentials, e.g. smtps://user:password@smtp.example.com:465',
+    },
+  ],
+  validate: (settings) => {
+    try {
+      const url = new URL(settings.SMTP_URL ?? '');
+      return url.protocol === 'smtp:' || url.protocol === 'smtps:'
+        ? []
+        : ['SMTP_URL must start with smtp:// (STARTTLS) or smtps:// (TLS)'];
+    } catch {
+      return settings.SMTP_URL ? ['SMTP_URL is not a valid URL, e.g. smtps://user:password@smtp.example.com:465'] : [];
+    }
+  },
+  create: (settings) => createSmtp({ url: settings.SMTP_URL as string }),
+};
+export default definition;

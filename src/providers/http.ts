@@ -1,0 +1,148 @@
+/**
+ * What every HTTP provider shares: one request helper that turns the answer into either the
+ * response or a `ProviderError` with the right kind (retryable / permanent), the provider's own
+ * error text, and any wait the provider asked for.
+ */
+import { ProviderError } from '../errors.ts';
+
+export interface HttpRequest {
+  provider: string;
+  url: string;
+  method?: 'POST' | 'PUT';
+  headers: Record<string, string>;
+  body: string | URLSearchParams | FormData;
+  signal: AbortSignal;
+  fetch: typeof globalThis.fetch;
+  /** Turns an error body into the provider's own words; defaults to common JSON shapes. */
+  describeError?: (body: string, status: number) => string;
+  /** Extra advice for a status (e.g. 401 → "check SENDGRID_API_KEY"). */
+  hint?: (status: number) => string | undefined;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json<T = unknown>(): T;
+}
+
+/**
+ * 408, 425, 429 and 5xx are worth another try; every other 4xx means the request itself is wrong
+ * (bad key, bad recipient, unverified sender) and repeating it cannot help.
+ */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+/**
+ * The wait a provider asked for: `Retry-After` (seconds or HTTP date), else the common
+ * rate-limit reset headers (`X-RateLimit-Reset` epoch seconds, `RateLimit-Reset` /
+ * `x-sib-ratelimit-reset` seconds from now). Undefined when it said nothing.
+ */
+export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const reset = headers.get('x-ratelimit-reset') ?? headers.get('ratelimit-reset') ?? headers.get('x-sib-ratelimit-reset');
+  if (reset) {
+    const value = Number(reset);
+    if (Number.isFinite(value)) {
+      // Epoch seconds are ~1.7e9; anything small is "seconds from now".
+      return value > 1e9 ? Math.max(0, value * 1000 - now) : Math.max(0, value * 1000);
+    }
+  }
+  return undefined;
+}
+
+/** Pulls a readable message out of the error bodies providers commonly send. */
+export function describeErrorBody(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    if (Array.isArray(parsed.errors)) {
+      return parsed.errors
+        .map((e: { message?: string; description?: string; field?: string | null }) =>
+          [e.field ? `${e.field}: ` : '', e.message ?? '', e.description ? ` (${e.description})` : ''].join(''),
+        )
+        .join('; ');
+    }
+    if (parsed.error && typeof parsed.error === 'object') {
+      const inner = parsed.error as Record<string, unknown>;
+      return String(inner.message ?? JSON.stringify(inner));
+    }
+    for (const key of ['message', 'Message', 'error', 'detail', 'title']) {
+      if (typeof parsed[key] === 'string') return parsed[key] as string;
+    }
+    return body;
+  } catch {
+    return body || '(empty body)';
+  }
+}
+
+/**
+ * Sends one request. Resolves with any 2xx; throws `ProviderError` otherwise. Network errors
+ * and aborts are retryable: the request may not have arrived.
+ */
+export async function request(req: HttpRequest): Promise<HttpResponse> {
+  let response: Response;
+  try {
+    response = await req.fetch(req.url, {
+      method: req.method ?? 'POST',
+      headers: req.headers,
+      body: req.body,
+      signal: req.signal,
+    });
+  } catch (error) {
+    const aborted = req.signal.aborted;
+    throw new ProviderError({
+      provider: req.provider,
+      kind: 'retryable',
+      providerMessage: aborted
+        ? `request aborted (${String((req.signal.reason as Error | undefined)?.message ?? 'timeout')})`
+        : `network error: ${networkReason(error)}`,
+      cause: error,
+    });
+  }
+  const text = await response.text().catch(() => '');
+  if (response.status >= 200 && response.status < 300) {
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      json<T>() {
+        return JSON.parse(text) as T;
+      },
+    };
+  }
+  throw new ProviderError({
+    provider: req.provider,
+    kind: isRetryableStatus(response.status) ? 'retryable' : 'permanent',
+    status: response.status,
+    retryAfterMs: retryAfterMs(response.headers),
+    providerMessage: (req.describeError ?? describeErrorBody)(text, response.status),
+    hint: req.hint?.(response.status) ?? defaultHint(response.status),
+  });
+}
+
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+}
+
+function defaultHint(status: number): string | undefined {
+  if (status === 401 || status === 403) return 'check the API key / credentials and their permissions';
+  return undefined;
+}
+
+/** `Basic base64(user:password)` */
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+/** Removes a trailing slash so `${base}/path` never doubles it. */
+export function baseUrl(value: string): string {
+  return value.replace(/\/+$/, '');
+}

@@ -1,0 +1,119 @@
+/**
+ * What the AWS providers (SES, SNS, End User Messaging SMS) share: one client configuration
+ * (region, endpoint override, no SDK retries) and one mapping from AWS SDK v3 errors to
+ * `ProviderError`. Imports no SDK code itself, so it costs nothing to the HTTP providers.
+ */
+import { ProviderError } from '../../errors.ts';
+
+export interface AwsClientSettings {
+  region: string | undefined;
+  /** `<PROVIDER>_BASE_URL`; without it the SDK also honours `AWS_ENDPOINT_URL_<SERVICE>`. */
+  endpoint?: string | undefined;
+}
+
+/**
+ * Client options for every AWS provider. `maxAttempts: 1`: delivery already retries and fails
+ * over within the invocation's deadline, and SDK retries on top would multiply the attempts.
+ *
+ * @example new SESv2Client(awsClientConfig({ region: 'eu-west-1' }))
+ */
+export function awsClientConfig(settings: AwsClientSettings): { region?: string; endpoint?: string; maxAttempts: number } {
+  return {
+    ...(settings.region ? { region: settings.region } : {}),
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    maxAttempts: 1,
+  };
+}
+
+/** Error names (across SES, SNS, End User Messaging) that mean "slow down", never "wrong". */
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'Throttled',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'KMSThrottlingException',
+  'ProvisionedThroughputExceededException',
+]);
+
+/** Transient on the AWS side even when not sent as 5xx. */
+const TRANSIENT = new Set([
+  'InternalError',
+  'InternalErrorException',
+  'InternalFailure',
+  'InternalServerException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'AbortError',
+  'RequestAbortedError',
+]);
+
+/** Names that mean the function itself may not send: no retry or other region will fix it. */
+const AUTH = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'AuthorizationError',
+  'AuthorizationErrorException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'ExpiredTokenException',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+  'CredentialsProviderError',
+]);
+
+interface AwsErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  $fault?: 'client' | 'server';
+  $retryable?: unknown;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string | undefined> };
+  Reason?: string;
+}
+
+/**
+ * Maps an error thrown by an AWS SDK v3 `send()` to a `ProviderError`:
+ * throttling, 5xx, network errors and aborts are retryable; everything else (validation,
+ * rejected message, unverified identity, missing permission) is permanent, with a hint from
+ * `hints` (by error name) or a generic one for permissions.
+ *
+ * @example
+ * catch (error) { throw awsProviderError('ses', error, { MessageRejected: 'verify the recipient while in the SES sandbox' }); }
+ */
+export function awsProviderError(provider: string, error: unknown, hints: Record<string, string> = {}, permissionHint?: string): ProviderError {
+  const e = (error ?? {}) as AwsErrorShape;
+  const name = e.name ?? 'Error';
+  const status = e.$metadata?.httpStatusCode;
+  const networkCode = e.code ?? (e as { cause?: { code?: string } }).cause?.code;
+  const retryable =
+    THROTTLING.has(name) ||
+    TRANSIENT.has(name) ||
+    e.$retryable !== undefined ||
+    (status !== undefined && (status >= 500 || status === 429 || status === 408)) ||
+    // No HTTP answer at all: connection refused/reset, DNS, timeout — the request may not have arrived.
+    (status === undefined && !AUTH.has(name) && e.$fault === undefined);
+  const retryAfterHeader = e.$response?.headers?.['retry-after'];
+  const retryAfterSeconds = retryAfterHeader === undefined ? NaN : Number(retryAfterHeader);
+  const detail = [e.message, e.Reason ? `(${e.Reason})` : ''].filter(Boolean).join(' ');
+  const providerMessage = status === undefined && networkCode ? `${name} ${networkCode}: ${detail}` : `${name}: ${detail || '(no message)'}`;
+  return new ProviderError({
+    provider,
+    kind: retryable ? 'retryable' : 'permanent',
+    status,
+    retryAfterMs: Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : undefined,
+    providerMessage,
+    hint: hints[name] ?? (AUTH.has(name) ? (permissionHint ?? 'the function role lacks the permission, or its credentials are invalid') : undefined),
+    cause: error,
+  });
+}

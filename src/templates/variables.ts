@@ -1,0 +1,243 @@
+/**
+ * The values a template can use. Built once per message from the Cognito event and the decrypted
+ * code; the same object goes to local templates and to provider-hosted ones.
+ */
+import type { Channel, TriggerName, TriggerRule } from '../cognito/triggers.ts';
+
+/** Details of the sign-in that raised an AccountTakeOverNotification. */
+export type SignInDetails = {
+  /** LOGIN_TIME written for people, in the user's `zoneinfo` or UTC, e.g. `December 1, 2023 at 10:30 AM UTC`. */
+  time: string;
+  /** LOGIN_TIME exactly as Cognito sent it. */
+  timeRaw: string;
+  /** ISO 8601 (UTC) when LOGIN_TIME could be read as a date, else empty. */
+  timeIso: string;
+  ip: string;
+  city: string;
+  country: string;
+  /** `city, country`, or whichever of the two is known. */
+  location: string;
+  device: string;
+  /** ACCOUNT_TAKE_OVER_ACTION: `BLOCK`, `NO_ACTION`, `MFA`, `MFA_IF_CONFIGURED` or `MFA_REQUIRED`. */
+  action: string;
+  eventId: string;
+};
+
+export type TemplateVariables = {
+  /** The decrypted code or temporary password (unescaped). Absent for AccountTakeOverNotification. */
+  code?: string;
+  /** `event.userName`: the name the user signs in with. */
+  username: string;
+  /** Every user attribute Cognito sent, e.g. `user.email`, `user.given_name`, `user.custom:plan`. */
+  user: Record<string, string>;
+  /** `given_name`, else `name`, else empty: for greetings. */
+  name: string;
+  /** What the app passed as ClientMetadata (empty object when none). */
+  clientMetadata: Record<string, string>;
+  trigger: TriggerName;
+  triggerSource: string;
+  channel: Channel;
+  /** The configured application name; may be empty (built-in templates then leave it out). */
+  appName: string;
+  /** The locale asked for (see resolveLocale). */
+  locale: string;
+  userPoolId: string;
+  region: string;
+  /** AccountTakeOverNotification only. */
+  signIn?: SignInDetails;
+  /** AccountTakeOverNotification only: Cognito's one-click feedback links (http(s) only). */
+  links?: { confirm?: string; deny?: string };
+  /** AccountTakeOverNotification only: what Cognito did about the sign-in. */
+  action?: { type: string; blocked: boolean; mfa: boolean; noAction: boolean };
+};
+
+export interface TemplateVariablesInput {
+  rule: TriggerRule;
+  /** Decrypted code, already unescaped. Omit for AccountTakeOverNotification. */
+  code?: string | undefined;
+  userName: string;
+  userAttributes: Record<string, string>;
+  clientMetadata: Record<string, string> | null;
+  userPoolId: string;
+  region: string;
+  appName: string;
+  locale: string;
+}
+
+/**
+ * @example
+ * const vars = buildTemplateVariables({ rule: findTrigger('CustomEmailSender_SignUp')!, code: '123456',
+ *   userName: event.userName, userAttributes: event.request.userAttributes,
+ *   clientMetadata: event.request.clientMetadata, userPoolId: event.userPoolId,
+ *   region: event.region, appName: 'Acme', locale: 'fr' });
+ */
+export function buildTemplateVariables(input: TemplateVariablesInput): TemplateVariables {
+  const user = { ...input.userAttributes };
+  const vars: TemplateVariables = {
+    username: input.userName,
+    user,
+    name: user['given_name'] || user['name'] || '',
+    clientMetadata: { ...(input.clientMetadata ?? {}) },
+    trigger: input.rule.name,
+    triggerSource: input.rule.source,
+    channel: input.rule.channel,
+    appName: input.appName,
+    locale: input.locale,
+    userPoolId: input.userPoolId,
+    region: input.region,
+  };
+  if (input.code !== undefined) vars.code = input.code;
+  if (input.rule.name === 'AccountTakeOverNotification') {
+    const actionType = (user['ACCOUNT_TAKE_OVER_ACTION'] ?? '').toUpperCase();
+    const loginTime = describeTime(user['LOGIN_TIME'] ?? '', input.locale, user['zoneinfo']);
+    const city = user['CITY'] ?? '';
+    const country = user['COUNTRY'] ?? '';
+    vars.signIn = {
+      ...loginTime,
+      ip: user['IP_ADDRESS'] ?? '',
+      city,
+      country,
+      location: [city, country].filter(Boolean).join(', '),
+      device: user['DEVICE_NAME'] ?? '',
+      action: actionType,
+      eventId: user['EVENT_ID'] ?? '',
+    };
+    const links: { confirm?: string; deny?: string } = {};
+    const confirm = webLink(user['ONE_CLICK_LINK_VALID']);
+    const deny = webLink(user['ONE_CLICK_LINK_INVALID']);
+    if (confirm) links.confirm = confirm;
+    if (deny) links.deny = deny;
+    vars.links = links;
+    vars.action = {
+      type: actionType,
+      blocked: actionType === 'BLOCK',
+      mfa: actionType.startsWith('MFA'),
+      noAction: actionType === 'NO_ACTION',
+    };
+  }
+  return vars;
+}
+
+// A link that is not http(s) (e.g. `javascript:`) is dropped: the button then disappears
+// rather than becoming a trap, even though the value comes from Cognito.
+function webLink(value: string | undefined): string | undefined {
+  return value && /^https?:\/\/[^\s]+$/i.test(value) ? value : undefined;
+}
+
+function parseTime(raw: string): Date | undefined {
+  const trimmed = raw.trim();
+  if (!trimmed) return undefined;
+  let date: Date;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+    const number = Number(trimmed);
+    // Epoch seconds until the year 33658; milliseconds beyond.
+    date = new Date(number < 1e12 ? number * 1000 : number);
+  } else {
+    date = new Date(trimmed);
+  }
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function describeTime(raw: string, locale: string, zoneinfo: string | undefined): Pick<SignInDetails, 'time' | 'timeRaw' | 'timeIso'> {
+  const date = parseTime(raw);
+  if (!date) return { time: raw, timeRaw: raw, timeIso: '' };
+  const options: Intl.DateTimeFormatOptions = {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  };
+  let time: string;
+  try {
+    time = new Intl.DateTimeFormat(locale, { ...options, timeZone: zoneinfo || 'UTC' }).format(date);
+  } catch {
+    // An unknown `zoneinfo` or locale: fall back to UTC in English rather than fail the message.
+    time = new Intl.DateTimeFormat('en', { ...options, timeZone: 'UTC' }).format(date);
+  }
+  return { time, timeRaw: raw, timeIso: date.toISOString() };
+}
+
+/** One row of the variable reference (templates/README.md, the sandbox gallery). */
+export interface TemplateVariableDoc {
+  name: string;
+  description: string;
+  example: string;
+  /** Only set for these triggers; otherwise for all. */
+  only?: TriggerName[];
+}
+
+/** Every variable templates can use. Keep in step with templates/README.md (a test checks it). */
+export const TEMPLATE_VARIABLES: readonly TemplateVariableDoc[] = [
+  { name: 'code', description: 'The verification code, or the temporary password for AdminCreateUser. Absent for AccountTakeOverNotification.', example: '123456' },
+  { name: 'username', description: 'The username Cognito signs the user in with (`event.userName`). For pools that sign in by email this may be a UUID.', example: 'ada' },
+  { name: 'name', description: '`given_name`, else `name`, else empty: use it in a section for greetings.', example: 'Ada' },
+  { name: 'user', description: 'Every user attribute of the event, e.g. `user.email`, `user.phone_number`, `user.custom:plan`.', example: 'user.email → ada@example.com' },
+  { name: 'clientMetadata', description: 'The ClientMetadata the app passed with the API call (empty object when none).', example: 'clientMetadata.source → ios' },
+  { name: 'appName', description: 'The configured application name; may be empty.', example: 'Acme' },
+  { name: 'trigger', description: 'The trigger name.', example: 'SignUp' },
+  { name: 'triggerSource', description: 'The trigger source as Cognito sent it.', example: 'CustomEmailSender_SignUp' },
+  { name: 'channel', description: '`email` or `sms`.', example: 'email' },
+  { name: 'locale', description: 'The locale the message was asked for.', example: 'fr-CA' },
+  { name: 'userPoolId', description: 'The user pool id.', example: 'eu-west-1_AbCdEf123' },
+  { name: 'region', description: 'The AWS region of the user pool.', example: 'eu-west-1' },
+  { name: 'subject', description: 'The rendered subject (in `email.html`, `email.txt` and their partials).', example: 'Verify your email address' },
+  { name: 'signIn.time', description: 'When the sign-in happened, written for people (user `zoneinfo` or UTC).', example: 'December 1, 2023 at 10:30 AM UTC', only: ['AccountTakeOverNotification'] },
+  { name: 'signIn.timeRaw', description: 'LOGIN_TIME as Cognito sent it.', example: '2023-12-01T10:30:00Z', only: ['AccountTakeOverNotification'] },
+  { name: 'signIn.timeIso', description: 'The time in ISO 8601 (UTC), empty when it could not be read.', example: '2023-12-01T10:30:00.000Z', only: ['AccountTakeOverNotification'] },
+  { name: 'signIn.ip', description: 'IP address of the sign-in.', example: '203.0.113.7', only: ['AccountTakeOverNotification'] },
+  { name: 'signIn.city', description: 'City, when Cognito knows it.', example: 'Lyon', only: ['AccountTakeOverNotification'] },
+  { name: 'signIn.country', description: 'Country, when Cognito knows it.', example: 'France', only: ['AccountTakeOverNotification'] },
+  { name: 'signIn.location', description: '`city, country`, or whichever is known.', example: 'Lyon, France', only: ['AccountTakeOverNotification'] },
+  { name: 'signIn.device', description: 'Device name, when Cognito knows it.', example: 'Chrome on macOS', only: ['AccountTakeOverNotification'] },
+  { name: 'signIn.action', description: 'ACCOUNT_TAKE_OVER_ACTION: BLOCK, NO_ACTION, MFA, MFA_IF_CONFIGURED or MFA_REQUIRED.', example: 'BLOCK', only: ['AccountTakeOverNotification'] },
+  { name: 'signIn.eventId', description: 'Cognito’s id of the risk event.', example: 'c6b0…', only: ['AccountTakeOverNotification'] },
+  { name: 'links.confirm', description: 'One-click link: "This was me" (ONE_CLICK_LINK_VALID). Only http(s) links.', example: 'https://…', only: ['AccountTakeOverNotification'] },
+  { name: 'links.deny', description: 'One-click link: "This wasn\'t me" (ONE_CLICK_LINK_INVALID). Only http(s) links.', example: 'https://…', only: ['AccountTakeOverNotification'] },
+  { name: 'action.blocked', description: 'True when Cognito blocked the sign-in.', example: 'true', only: ['AccountTakeOverNotification'] },
+  { name: 'action.mfa', description: 'True when Cognito asked (or would ask) for MFA.', example: 'false', only: ['AccountTakeOverNotification'] },
+  { name: 'action.noAction', description: 'True when Cognito let the sign-in through.', example: 'false', only: ['AccountTakeOverNotification'] },
+];
+
+/**
+ * Realistic variables for previews (sandbox gallery, CLI preview). Not for production use.
+ *
+ * @example sampleTemplateVariables(findTrigger('CustomEmailSender_SignUp')!, { appName: 'Acme', locale: 'en' })
+ */
+export function sampleTemplateVariables(rule: TriggerRule, options: { appName: string; locale: string }): TemplateVariables {
+  const ato = rule.name === 'AccountTakeOverNotification';
+  const userAttributes: Record<string, string> = {
+    sub: '54cf7eb7-0b96-4304-8d6b-1d2f3a4b5c6d',
+    email: 'ada@example.com',
+    email_verified: 'true',
+    given_name: 'Ada',
+    'cognito:user_status': rule.name === 'AdminCreateUser' ? 'FORCE_CHANGE_PASSWORD' : 'CONFIRMED',
+  };
+  if (ato) {
+    Object.assign(userAttributes, {
+      EVENT_ID: 'c6b0f1e2-1a2b-4c3d-9e8f-0a1b2c3d4e5f',
+      USER_NAME: 'ada',
+      IP_ADDRESS: '203.0.113.7',
+      ACCOUNT_TAKE_OVER_ACTION: 'BLOCK',
+      ONE_CLICK_LINK_VALID: 'https://example.com/feedback?valid=true',
+      ONE_CLICK_LINK_INVALID: 'https://example.com/feedback?valid=false',
+      LOGIN_TIME: '2023-12-01T10:30:00Z',
+      FEEDBACK_TOKEN: 'sample-feedback-token',
+      CITY: 'Lyon',
+      COUNTRY: 'France',
+      DEVICE_NAME: 'Chrome on macOS',
+    });
+  }
+  return buildTemplateVariables({
+    rule,
+    code: ato ? undefined : rule.codeIsTemporaryPassword ? 'Tq7#mZ2!pL' : '123456',
+    userName: 'ada',
+    userAttributes,
+    clientMetadata: null,
+    userPoolId: 'eu-west-1_AbCdEf123',
+    region: 'eu-west-1',
+    appName: options.appName,
+    locale: options.locale,
+  });
+}
