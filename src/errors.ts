@@ -64,6 +64,8 @@ export class RecipientError extends RelayError {
   }
 }
 
+import { redactContacts } from './observability/mask.ts';
+
 export type ProviderFailureKind = 'retryable' | 'permanent';
 
 /**
@@ -79,6 +81,12 @@ export class ProviderError extends RelayError {
   readonly retryAfterMs: number | undefined;
   /** The provider's own error text, capped so a huge HTML error page never floods the logs. */
   readonly providerMessage: string;
+  /**
+   * A permanent error about the recipient (invalid address or number, hard bounce, opted out),
+   * not about this provider: another provider cannot do better, and an opt-out must not be
+   * worked around by failing over.
+   */
+  readonly recipient: boolean;
 
   constructor(init: {
     provider: string;
@@ -87,9 +95,11 @@ export class ProviderError extends RelayError {
     retryAfterMs?: number | undefined;
     providerMessage: string;
     hint?: string | undefined;
+    recipient?: boolean | undefined;
     cause?: unknown;
   }) {
-    const excerpt = capExcerpt(init.providerMessage);
+    // Provider texts may quote the recipient: mask it before it can reach a log.
+    const excerpt = capExcerpt(redactContacts(init.providerMessage));
     const status = init.status === undefined ? '' : ` (HTTP ${init.status})`;
     const hint = init.hint ? ` — ${init.hint}` : '';
     super(
@@ -102,6 +112,7 @@ export class ProviderError extends RelayError {
     this.status = init.status;
     this.retryAfterMs = init.retryAfterMs;
     this.providerMessage = excerpt;
+    this.recipient = init.kind === 'permanent' && init.recipient === true;
   }
 }
 

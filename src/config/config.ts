@@ -173,7 +173,8 @@ export async function loadConfig(env: Env, options: { readSecret?: SecretReader 
   return {
     kmsKeyArn,
     region,
-    appName: env.APP_NAME?.replace(/[\r\n]+/g, ' ').trim() || 'our app',
+    // Empty is fine: the built-in templates leave the name out.
+    appName: env.APP_NAME?.replace(/[\r\n]+/g, ' ').trim() ?? '',
     defaultLocale,
     email,
     sms,

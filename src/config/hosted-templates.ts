@@ -54,3 +54,58 @@ export function parseHostedTemplates(json: string | undefined, source: string): 
     problems: [],
   };
 }
+
+export interface HostedTemplateSource {
+  /** The JSON text, or undefined when this source is absent. */
+  json: string | undefined;
+  /** Where it came from, for messages: `PROVIDER_TEMPLATES`, `templates/provider-templates.json`. */
+  source: string;
+}
+
+/**
+ * Reads the mapping from every source — e.g. the file bundled at build time, then
+ * `PROVIDER_TEMPLATES` — a later source overriding an earlier one per provider and trigger, and
+ * checks each provider named can send hosted templates and each id has that provider's shape
+ * (`idRules`, from the provider registry). Returns every problem, one sentence each.
+ *
+ * @example
+ * const { lookup, problems } = loadHostedTemplates(
+ *   [{ json: bundledJson, source: 'templates/provider-templates.json' }, { json: env.PROVIDER_TEMPLATES, source: 'PROVIDER_TEMPLATES' }],
+ *   HOSTED_TEMPLATE_IDS,
+ * );
+ */
+export function loadHostedTemplates(
+  sources: HostedTemplateSource[],
+  idRules?: Readonly<Record<string, { pattern: RegExp; example: string }>>,
+): { lookup: HostedTemplateLookup; problems: string[] } {
+  const problems: string[] = [];
+  const merged: Record<string, Record<string, string | Record<string, string>>> = {};
+  for (const { json, source } of sources) {
+    if (!json?.trim()) continue;
+    const parsed = parseHostedTemplates(json, source);
+    problems.push(...parsed.problems);
+    if (parsed.problems.length > 0) continue;
+    const map = JSON.parse(json) as HostedTemplateMap;
+    for (const [provider, triggers] of Object.entries(map)) {
+      const rule = idRules?.[provider];
+      if (idRules && !rule) {
+        problems.push(
+          `${source}.${provider}: ${provider} cannot send provider-hosted templates; providers that can: ${Object.keys(idRules).join(', ')}`,
+        );
+        continue;
+      }
+      for (const [trigger, entry] of Object.entries(triggers)) {
+        const ids = typeof entry === 'string' ? { '': entry } : entry;
+        for (const [locale, id] of Object.entries(ids)) {
+          if (rule && !rule.pattern.test(id)) {
+            const at = [source, provider, trigger, locale].filter(Boolean).join('.');
+            problems.push(`${at}: "${id}" is not a ${provider} template id, e.g. ${rule.example}`);
+          }
+        }
+        (merged[provider] ??= {})[trigger] = entry as string | Record<string, string>;
+      }
+    }
+  }
+  if (problems.length > 0) return { lookup: { find: () => undefined }, problems };
+  return parseHostedTemplates(JSON.stringify(merged), sources.map((s) => s.source).join(' + '));
+}

@@ -4,11 +4,14 @@
  * with overrides (their own fetch, template folder, logger).
  */
 import { loadConfig, type Env, type SecretReader, type ConfiguredProvider } from '../config/config.ts';
-import { parseHostedTemplates } from '../config/hosted-templates.ts';
+import { loadHostedTemplates } from '../config/hosted-templates.ts';
+import { HOSTED_TEMPLATE_IDS } from '../providers/registry.ts';
+import { providerTemplatesJson } from '../templates/index.ts';
 import { createDecryptor } from '../crypto/decrypt.ts';
 import { createUserLookup, type UserLookup } from '../cognito/recipient.ts';
 import { createDelivery } from '../delivery/deliver.ts';
 import { createLogger, type RelayLogger } from '../observability/logger.ts';
+import type { MetricsSink } from '../observability/metrics.ts';
 import type { EmailProvider, ProviderDeps, SmsProvider } from '../providers/types.ts';
 import { ConfigError } from '../errors.ts';
 import { createRelay, type Decryptor, type Relay, type Renderer } from './relay.ts';
@@ -25,6 +28,8 @@ export interface BootstrapOptions {
   /** Templates from disk (sandbox, CLI) instead of the ones embedded at build time. */
   templateStore?: TemplateStore;
   renderer?: Renderer;
+  /** Where delivery metrics go; EMF on Lambda by default, nothing elsewhere. */
+  metrics?: MetricsSink;
 }
 
 export interface Bootstrapped {
@@ -40,7 +45,14 @@ function createProviders<P>(configured: ConfiguredProvider[], deps: ProviderDeps
 
 export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promise<Bootstrapped> {
   const config = await loadConfig(env, { readSecret: options.readSecret });
-  const hosted = parseHostedTemplates(env.PROVIDER_TEMPLATES, 'PROVIDER_TEMPLATES');
+  // The bundled file first; PROVIDER_TEMPLATES overrides it per provider and trigger.
+  const hosted = loadHostedTemplates(
+    [
+      { json: providerTemplatesJson(), source: 'templates/provider-templates.json' },
+      { json: env.PROVIDER_TEMPLATES, source: 'PROVIDER_TEMPLATES' },
+    ],
+    HOSTED_TEMPLATE_IDS,
+  );
   if (hosted.problems.length > 0) throw new ConfigError(hosted.problems);
 
   const deps: ProviderDeps = { fetch: options.fetch ?? globalThis.fetch, region: config.region };
@@ -48,6 +60,11 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
     email: createProviders<EmailProvider>(config.email?.providers ?? [], deps),
     sms: createProviders<SmsProvider>(config.sms?.providers ?? [], deps),
     hostedTemplates: hosted.lookup,
+    // Delivery reads MAX_ATTEMPTS, ATTEMPT_TIMEOUT_MS, IDEMPOTENCY_TABLE, SMS_* from the env.
+    env: config.env,
+    region: config.region,
+    metrics: options.metrics,
+    logger: options.logger,
   });
   const renderer =
     options.renderer ??

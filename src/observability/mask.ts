@@ -20,3 +20,16 @@ export function maskPhone(phone: string): string {
 export function maskRecipient(channel: 'email' | 'sms', to: string): string {
   return channel === 'email' ? maskEmail(to) : maskPhone(to);
 }
+
+const EMAIL_IN_TEXT = /[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[A-Za-z]{2,}/g;
+const PHONE_IN_TEXT = /\+\d{7,15}\b/g;
+
+/**
+ * Masks every address and phone number inside a free text (provider error messages quote the
+ * recipient; those texts reach logs and dead-letter queues).
+ *
+ * @example redactContacts('rejected: ada@example.com, +14155550123') // → 'rejected: a***@example.com, +14*******123'
+ */
+export function redactContacts(text: string): string {
+  return text.replace(EMAIL_IN_TEXT, (email) => maskEmail(email)).replace(PHONE_IN_TEXT, (phone) => maskPhone(phone));
+}

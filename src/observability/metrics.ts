@@ -92,6 +92,23 @@ export function recordingMetrics(): MetricsSink & {
   return sink;
 }
 
+/**
+ * Powertools warns whenever two dimension sets share a key, which our roll-up set does on
+ * purpose (EMF allows it: each set becomes its own CloudWatch metric). Other warnings pass.
+ */
+const ROLLUP_WARNING = /has already been added|is defined as both a dimension and dimension set/;
+const quietAboutRollups = {
+  trace() {},
+  debug() {},
+  info() {},
+  warn(...args: unknown[]) {
+    if (!ROLLUP_WARNING.test(String(args[0]))) console.warn(...args);
+  },
+  error(...args: unknown[]) {
+    console.error(...args);
+  },
+};
+
 export interface EmfOptions {
   namespace?: string;
   serviceName?: string;
@@ -110,6 +127,7 @@ export function createEmfMetrics(options: EmfOptions = {}): MetricsSink {
   const metrics = new Metrics({
     namespace: options.namespace ?? METRICS_NAMESPACE,
     serviceName: options.serviceName ?? 'cognito-relay',
+    logger: quietAboutRollups,
   });
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   let pending: MetricPoint[] = [];

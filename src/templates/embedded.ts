@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { TemplateError } from '../errors.ts';
 import { BUILTIN_TEMPLATES_DIR, userTemplatesDir } from './paths.ts';
-import { loadTemplateStoreFromDirs, type TemplateStore } from './store.ts';
+import { loadTemplateStoreFromDirs, scanTemplateDir, type TemplateStore } from './store.ts';
 
 /** `filesystem` here; `embedded` in a bundle built with the templates plugin. */
 export const templatesSource: 'filesystem' | 'embedded' = 'filesystem';
@@ -26,4 +26,12 @@ export function createDefaultTemplateStore(): TemplateStore {
     hotReload: true,
     names: [`user templates (${userDir})`, 'built-in'],
   });
+}
+
+/**
+ * The user folder's `provider-templates.json` (provider-hosted template ids), or undefined.
+ * The bundle embeds it at build time like the templates.
+ */
+export function providerTemplatesJson(): string | undefined {
+  return scanTemplateDir(userTemplatesDir()).providerTemplates?.json;
 }

@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import Mustache from 'mustache';
 import { BUILTIN_TEMPLATES_DIR, userTemplatesDir } from './paths.ts';
-import { scanTemplateDir } from './store.ts';
+import { compactTokens, scanTemplateDir } from './store.ts';
 
 export interface TemplatesPluginOptions {
   /** The user-overridable folder. Default: env `TEMPLATES_DIR` at build time, else `<repo>/templates`. */
@@ -55,22 +55,29 @@ export function embeddedModuleSource(options: TemplatesPluginOptions = {}): Embe
   const errors: string[] = [];
 
   const user = scanTemplateDir(userDir);
-  if (!user.exists && explicitUserDir) errors.push(`templates folder ${userDir} (TEMPLATES_DIR) does not exist`);
+  if (!user.exists && explicitUserDir) {
+    errors.push(`templates folder ${userDir} does not exist (set by ${options.userDir ? 'the userDir option' : 'TEMPLATES_DIR'})`);
+  }
   const builtin = scanTemplateDir(builtinDir);
   if (!builtin.exists) errors.push(`built-in templates folder ${builtinDir} does not exist`);
   errors.push(...user.problems, ...builtin.problems);
 
-  for (const scanned of [user, builtin]) {
+  // Parse every template now: a syntax error fails the build, and the tokens ship in the bundle
+  // so the Lambda never runs mustache's (slow, character-by-character) parser on a cold start.
+  const writer = new Mustache.Writer();
+  const tokensOf = (scanned: typeof user): Record<string, string> => {
+    const tokens: Record<string, string> = {};
     for (const [key, text] of Object.entries(scanned.files)) {
       try {
-        Mustache.parse(text);
+        tokens[key] = JSON.stringify(compactTokens(writer.parse(text), text));
       } catch (error) {
         errors.push(`${scanned.sources[key]} does not parse: ${(error as Error).message}`);
       }
     }
-  }
-  // Parsing above filled mustache's global cache; the Lambda parses lazily with its own writer.
-  Mustache.clearCache();
+    return tokens;
+  };
+  const userTokens = tokensOf(user);
+  const builtinTokens = tokensOf(builtin);
 
   const counts = { user: Object.keys(user.files).length, builtin: Object.keys(builtin.files).length };
   const watchFiles = [...Object.values(user.sources), ...Object.values(builtin.sources)];
@@ -80,18 +87,21 @@ export function embeddedModuleSource(options: TemplatesPluginOptions = {}): Embe
 
   const userName = `user templates (${relative(process.cwd(), userDir) || '.'})`;
   const layers = [
-    { name: userName, files: user.files },
-    { name: 'built-in', files: builtin.files },
+    { name: userName, files: user.files, tokens: userTokens },
+    { name: 'built-in', files: builtin.files, tokens: builtinTokens },
   ];
   const contents = [
     '// Generated at build time by src/templates/esbuild-plugin.ts: every template, embedded.',
     `import { createTemplateStore } from ${JSON.stringify(STORE_MODULE)};`,
-    `const layers = ${JSON.stringify(layers)};`,
+    // A JSON string parses faster than the same object as a JavaScript literal, and only when
+    // the store is first asked for.
+    `const layers = ${JSON.stringify(JSON.stringify(layers))};`,
     "export const templatesSource = 'embedded';",
     'let store;',
     'export function createDefaultTemplateStore() {',
-    '  return (store ??= createTemplateStore(layers));',
+    '  return (store ??= createTemplateStore(JSON.parse(layers)));',
     '}',
+    `export function providerTemplatesJson() { return ${JSON.stringify(user.providerTemplates?.json)}; }`,
     '',
   ].join('\n');
   return { contents, errors, watchDirs: [...new Set(watchDirs)], watchFiles, counts };

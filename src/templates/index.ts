@@ -12,7 +12,7 @@
  *   userPoolId, region, appName: 'Acme', locale });
  * const email = renderer.renderEmail(rule.name, locale, vars);
  */
-import { createDefaultTemplateStore, templatesSource } from './embedded.ts';
+import { createDefaultTemplateStore, providerTemplatesJson, templatesSource } from './embedded.ts';
 import type { TemplateStore } from './store.ts';
 
 export { BUILTIN_DEFAULT_LOCALE, localeChain, normalizeLocale, resolveLocale, type LocaleSources } from './locale.ts';
@@ -51,7 +51,7 @@ export {
   type TemplateLayer,
   type TemplateStore,
 } from './store.ts';
-export { templatesSource };
+export { templatesSource, providerTemplatesJson };
 
 let defaultStore: TemplateStore | undefined;
 

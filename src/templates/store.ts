@@ -25,6 +25,12 @@ export interface TemplateLayer {
   readonly name: string;
   /** Relative path (`fr/SignUp/email.subject`, `en/_layout.html`) → file text. */
   readonly files: ReadonlyMap<string, string>;
+  /**
+   * Relative path → the file's mustache tokens as JSON, parsed at build time. Parsing is the
+   * costly part of a first render (mustache scans text one character at a time), so bundles ship
+   * it done; JSON text is decoded only for the files a message uses. See `compactTokens`.
+   */
+  readonly tokens?: ReadonlyMap<string, string> | undefined;
 }
 
 export interface TemplateStore {
@@ -55,11 +61,16 @@ export function partialPath(locale: string, name: string, kind: PartialKind): st
  * ]);
  */
 export function createTemplateStore(
-  layers: ReadonlyArray<{ name: string; files: Record<string, string> | ReadonlyMap<string, string> }>,
+  layers: ReadonlyArray<{
+    name: string;
+    files: Record<string, string> | ReadonlyMap<string, string>;
+    tokens?: Record<string, string> | undefined;
+  }>,
 ): TemplateStore {
   const frozen: TemplateLayer[] = layers.map((layer) => ({
     name: layer.name,
     files: layer.files instanceof Map ? layer.files : new Map(Object.entries(layer.files)),
+    tokens: layer.tokens ? new Map(Object.entries(layer.tokens)) : undefined,
   }));
   return storeOver(() => frozen);
 }
@@ -111,6 +122,9 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/** The optional provider-hosted template mapping that sits at the top of a templates folder. */
+export const PROVIDER_TEMPLATES_FILE = 'provider-templates.json';
+
 export interface ScannedTemplateDir {
   /** False when the folder does not exist (a user folder is optional). */
   exists: boolean;
@@ -120,6 +134,8 @@ export interface ScannedTemplateDir {
   sources: Record<string, string>;
   /** Misplaced or misspelt entries, one sentence each. Empty when the folder is well formed. */
   problems: string[];
+  /** The text of `provider-templates.json`, when the folder has one (checked at cold start). */
+  providerTemplates?: { json: string; path: string } | undefined;
 }
 
 /**
@@ -138,9 +154,14 @@ export function scanTemplateDir(dir: string): ScannedTemplateDir {
   };
 
   const seenLocales = new Map<string, string>();
+  let providerTemplates: ScannedTemplateDir['providerTemplates'];
   for (const top of readdirSync(dir).sort()) {
     if (ignored(top)) continue;
     const topPath = join(dir, top);
+    if (top === PROVIDER_TEMPLATES_FILE && !isDirectory(topPath)) {
+      providerTemplates = { json: readText(topPath), path: topPath };
+      continue;
+    }
     if (!isDirectory(topPath)) {
       problems.push(`${topPath}: unexpected file; templates go in <locale>/<Trigger>/ folders (e.g. en/SignUp/email.subject)`);
       continue;
@@ -194,7 +215,7 @@ export function scanTemplateDir(dir: string): ScannedTemplateDir {
       add(partialPath(locale, partial[1]!, partial[2] as PartialKind), entryPath);
     }
   }
-  return { exists: true, files, sources, problems };
+  return { exists: true, files, sources, problems, providerTemplates };
 }
 
 export interface FolderTemplateStore extends TemplateStore {
@@ -273,4 +294,39 @@ function fingerprintDirs(dirs: string[]): string {
   };
   for (const dir of dirs) walk(dir, 0);
   return parts.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pre-parsed tokens
+
+type Token = [string, unknown, number, number, ...unknown[]];
+
+/**
+ * Mustache tokens without the text they repeat: a `text` token whose value is exactly
+ * `template.slice(start, end)` gets `0` instead, which `expandTokens` restores. Halves what a
+ * bundle carries for templates.
+ */
+export function compactTokens(tokens: unknown, template: string): unknown {
+  return (tokens as Token[]).map((token) => {
+    if (token[0] === 'text' && token[1] === template.slice(token[2], token[3])) return ['text', 0, token[2], token[3]];
+    if ((token[0] === '#' || token[0] === '^') && Array.isArray(token[4])) {
+      const copy = [...token];
+      copy[4] = compactTokens(token[4], template);
+      return copy;
+    }
+    return token;
+  });
+}
+
+/** Reverses `compactTokens`. */
+export function expandTokens(tokens: unknown, template: string): unknown {
+  return (tokens as Token[]).map((token) => {
+    if (token[0] === 'text' && token[1] === 0) return ['text', template.slice(token[2], token[3]), token[2], token[3]];
+    if ((token[0] === '#' || token[0] === '^') && Array.isArray(token[4])) {
+      const copy = [...token];
+      copy[4] = expandTokens(token[4], template);
+      return copy;
+    }
+    return token;
+  });
 }

@@ -149,14 +149,16 @@ function describeTime(raw: string, locale: string, zoneinfo: string | undefined)
     minute: '2-digit',
     timeZoneName: 'short',
   };
-  let time: string;
-  try {
-    time = new Intl.DateTimeFormat(locale, { ...options, timeZone: zoneinfo || 'UTC' }).format(date);
-  } catch {
-    // An unknown `zoneinfo` or locale: fall back to UTC in English rather than fail the message.
-    time = new Intl.DateTimeFormat('en', { ...options, timeZone: 'UTC' }).format(date);
+  // An unknown `zoneinfo` or locale falls back to UTC, then English, rather than fail the message.
+  const attempts: Array<[string, string]> = [[locale, zoneinfo || 'UTC'], [locale, 'UTC'], ['en', 'UTC']];
+  for (const [language, timeZone] of attempts) {
+    try {
+      return { time: new Intl.DateTimeFormat(language, { ...options, timeZone }).format(date), timeRaw: raw, timeIso: date.toISOString() };
+    } catch {
+      continue;
+    }
   }
-  return { time, timeRaw: raw, timeIso: date.toISOString() };
+  return { time: raw, timeRaw: raw, timeIso: date.toISOString() };
 }
 
 /** One row of the variable reference (templates/README.md, the sandbox gallery). */

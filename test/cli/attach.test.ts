@@ -282,6 +282,22 @@ describe('cognito-relay attach / detach against cognito-local', () => {
     assert.equal((await describePool(pool.Id!)).LambdaConfig?.KMSKeyID, oldKey);
   });
 
+  it('changes nothing and says so when the pool is already attached', async () => {
+    const pool = await createPool();
+    deployFunction([pool.Arn!]);
+    const args = ['--user-pool-id', pool.Id!, '--function', FUNCTION_ARN, '--kms-key', KEY_ARN];
+    assert.equal(await attach(args, captureIo(env).io), 0);
+    const attached = await describePool(pool.Id!);
+    const { io, out } = captureIo(env);
+
+    const code = await attach(args, io);
+
+    assert.equal(code, 0);
+    assert.match(out(), /Already attached: nothing to do/);
+    assert.doesNotMatch(out(), /Updating the user pool/);
+    assert.deepEqual(settings(await describePool(pool.Id!)), settings(attached));
+  });
+
   it('exits 2 with usage when a required option is missing', async () => {
     const { io, err } = captureIo(env);
     assert.equal(await attach(['--user-pool-id', 'local_x'], io), 2);

@@ -29,6 +29,33 @@ export const SPEC_PATCHES: Record<string, (spec: Json) => void> = {
     const body = spec.components.requestBodies.PostMailSend.content['application/json'].schema;
     body.properties.custom_args = { type: 'object', additionalProperties: { type: 'string' } };
   },
+  // Mailgun requires `subject` even for template sends; its own description says a template's
+  // Subject header applies when none is sent.
+  'mailgun/openapi.yaml': (spec) => {
+    const form = resolveRef(spec, spec.paths['/v3/{domain_name}/messages'].post.requestBody.content['multipart/form-data'].schema);
+    form.required = form.required.filter((name: string) => name !== 'subject');
+  },
+  // Resend requires `subject` even with `template`; templates carry their own subject.
+  'resend/resend.json': (spec) => {
+    const body = resolveRef(spec, spec.paths['/emails'].post.requestBody.content['application/json'].schema);
+    body.required = body.required.filter((name: string) => name !== 'subject');
+  },
+  // The stale sms.yml requires `api_key` in the body; the current docs authenticate with Basic.
+  'vonage/sms.yml': (spec) => {
+    const message = spec.components.schemas.NewMessage;
+    message.required = message.required.filter((name: string) => name !== 'api_key');
+    // Vendor formats Ajv does not know (and would warn about on every compile).
+    delete message.properties.vcard.format;
+    delete message.properties.vcal.format;
+  },
+  // Mandrill's handlebars merge language takes objects and arrays as merge var content
+  // ({{user.given_name}}); the Swagger 2.0 file types `content` as a string only.
+  'mailchimp-transactional/transactional.json': (spec) => {
+    for (const path of ['/messages/send', '/messages/send-template']) {
+      const body = spec.paths[path].post.parameters.find((p: Json) => p.in === 'body').schema;
+      delete body.properties.message.properties.global_merge_vars.items.properties.content.type;
+    }
+  },
 };
 
 const cache = new Map<string, Json>();

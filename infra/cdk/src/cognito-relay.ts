@@ -119,6 +119,8 @@ const RESERVED_ENV = new Set([
 
 /** Setting names that carry credentials: they must come through `secrets`, never plain text. */
 const SECRET_LOOKING = /(API_KEY|_KEY|TOKEN|SECRET|PASSWORD|PASS|SMTP_URL|CREDENTIALS)$/;
+/** Names that look like credentials but are public identifiers (the relay reads them as plain settings). */
+const NOT_SECRET = new Set(['VONAGE_API_KEY']);
 
 const DEFAULT_ASSET_DIR = fileURLToPath(new URL('../../../dist/lambda', import.meta.url));
 
@@ -270,7 +272,7 @@ export class CognitoRelay extends Construct {
     for (const channel of [props.email, props.sms]) {
       for (const [name, value] of Object.entries(channel?.settings ?? {})) {
         if (RESERVED_ENV.has(name)) throw new Error(`CognitoRelay: ${name} is set by the construct; use its own prop`);
-        if (SECRET_LOOKING.test(name)) {
+        if (SECRET_LOOKING.test(name) && !NOT_SECRET.has(name)) {
           throw new Error(`CognitoRelay: ${name} looks like a credential; pass it in \`secrets\` (Secrets Manager or SSM), never as plain text`);
         }
         env[name] = value;
@@ -306,7 +308,7 @@ export class CognitoRelay extends Construct {
         }),
       );
     }
-    const parameters = secrets.filter((secret) => !isSecret(secret));
+    const parameters = secrets.filter((secret): secret is ssm.IStringParameter => !isSecret(secret));
     if (parameters.length > 0) {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ sid: 'ReadProviderParameters', actions: ['ssm:GetParameter'], resources: parameters.map((p) => p.parameterArn) }),

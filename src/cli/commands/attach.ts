@@ -180,7 +180,8 @@ async function attach(clients: AwsClients, progress: Progress, request: AttachRe
     progress.line('Dry run: nothing was changed. Run again without --dry-run to apply.');
     return 0;
   }
-  if (changes.length === 0) {
+  // Dropping UnusedAccountValidityDays alone changes nothing real: no update for that.
+  if (!changes.some((change) => change.path.startsWith('LambdaConfig.'))) {
     progress.line('Already attached: nothing to do.');
     return 0;
   }

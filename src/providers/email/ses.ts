@@ -69,7 +69,12 @@ export function createSes(options: SesOptions): EmailProvider {
         const output = await client.send(new SendEmailCommand(sesInput(message, options.configurationSet)), { abortSignal: ctx.signal });
         return { provider: 'ses', messageId: output.MessageId };
       } catch (error) {
-        throw awsProviderError('ses', error, HINTS, 'the function role needs ses:SendEmail on the EMAIL_FROM identity (and the configuration set)');
+        throw awsProviderError('ses', error, {
+          hints: HINTS,
+          permissionHint: 'the function role needs ses:SendEmail on the EMAIL_FROM identity (and the configuration set)',
+          // A sending quota: this account cannot send now, another provider may.
+          retryable: ['LimitExceededException'],
+        });
       }
     },
   };

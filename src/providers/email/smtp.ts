@@ -14,7 +14,7 @@ export interface SmtpOptions {
 
 /** SMTP reply classes: 4xx is "try again later", 5xx is "this will never work". */
 function classify(error: unknown): ProviderError {
-  const e = error as { responseCode?: number; code?: string; response?: string; message?: string };
+  const e = error as { responseCode?: number; code?: string; response?: string; message?: string; recipientRejected?: boolean; command?: string; rejected?: unknown[] };
   const status = e.responseCode;
   const permanent = (status !== undefined && status >= 500) || e.code === 'EAUTH' || e.code === 'EENVELOPE';
   const hint =
@@ -29,6 +29,8 @@ function classify(error: unknown): ProviderError {
     status,
     providerMessage: e.response ?? e.message ?? String(error),
     hint,
+    // nodemailer reports a refused RCPT TO as EENVELOPE with the command and the rejected list.
+    recipient: e.recipientRejected === true || e.command === 'RCPT TO' || (e.rejected?.length ?? 0) > 0,
     cause: error,
   });
 }
@@ -69,7 +71,11 @@ export function createSmtp(options: SmtpOptions): EmailProvider {
       try {
         const info = await Promise.race([sending, aborted]);
         if (info.rejected.length > 0) {
-          throw Object.assign(new Error(`recipient rejected: ${info.response}`), { responseCode: 550, response: info.response });
+          throw Object.assign(new Error(`recipient rejected: ${info.response}`), {
+            responseCode: 550,
+            response: info.response,
+            recipientRejected: true,
+          });
         }
         return { provider: 'smtp', messageId: info.messageId };
       } catch (error) {

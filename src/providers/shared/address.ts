@@ -16,7 +16,6 @@ export function formatMailbox(address: Address, options: { encodeNonAscii?: bool
   // CR/LF never reach a header, whatever the config layer did.
   const name = address.name?.replace(/[\r\n]+/g, ' ').trim();
   if (!name) return address.email;
-  // eslint-disable-next-line no-control-regex
   if (options.encodeNonAscii && /[^\x00-\x7f]/.test(name)) {
     // SES wants non-ASCII display names as RFC 2047 encoded words.
     return `=?UTF-8?B?${Buffer.from(name, 'utf8').toString('base64')}?= <${address.email}>`;

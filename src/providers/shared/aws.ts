@@ -4,6 +4,7 @@
  * `ProviderError`. Imports no SDK code itself, so it costs nothing to the HTTP providers.
  */
 import { ProviderError } from '../../errors.ts';
+import { redactContacts } from './redact.ts';
 
 export interface AwsClientSettings {
   region: string | undefined;
@@ -82,6 +83,15 @@ interface AwsErrorShape {
   Reason?: string;
 }
 
+export interface AwsErrorOptions {
+  /** Advice by error name. */
+  hints?: Record<string, string>;
+  /** Advice for permission / credential errors (which IAM action the role needs). */
+  permissionHint?: string;
+  /** Error names of this service that another try (or provider) may get past, e.g. quotas. */
+  retryable?: string[];
+}
+
 /**
  * Maps an error thrown by an AWS SDK v3 `send()` to a `ProviderError`:
  * throttling, 5xx, network errors and aborts are retryable; everything else (validation,
@@ -89,9 +99,10 @@ interface AwsErrorShape {
  * `hints` (by error name) or a generic one for permissions.
  *
  * @example
- * catch (error) { throw awsProviderError('ses', error, { MessageRejected: 'verify the recipient while in the SES sandbox' }); }
+ * catch (error) { throw awsProviderError('ses', error, { hints: { MessageRejected: 'verify the recipient while in the SES sandbox' } }); }
  */
-export function awsProviderError(provider: string, error: unknown, hints: Record<string, string> = {}, permissionHint?: string): ProviderError {
+export function awsProviderError(provider: string, error: unknown, options: AwsErrorOptions = {}): ProviderError {
+  const hints = options.hints ?? {};
   const e = (error ?? {}) as AwsErrorShape;
   const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
@@ -99,13 +110,14 @@ export function awsProviderError(provider: string, error: unknown, hints: Record
   const retryable =
     THROTTLING.has(name) ||
     TRANSIENT.has(name) ||
+    (options.retryable?.includes(name) ?? false) ||
     e.$retryable !== undefined ||
     (status !== undefined && (status >= 500 || status === 429 || status === 408)) ||
     // No HTTP answer at all: connection refused/reset, DNS, timeout — the request may not have arrived.
     (status === undefined && !AUTH.has(name) && e.$fault === undefined);
   const retryAfterHeader = e.$response?.headers?.['retry-after'];
   const retryAfterSeconds = retryAfterHeader === undefined ? NaN : Number(retryAfterHeader);
-  const detail = [e.message, e.Reason ? `(${e.Reason})` : ''].filter(Boolean).join(' ');
+  const detail = redactContacts([e.message, e.Reason ? `(${e.Reason})` : ''].filter(Boolean).join(' '));
   const providerMessage = status === undefined && networkCode ? `${name} ${networkCode}: ${detail}` : `${name}: ${detail || '(no message)'}`;
   return new ProviderError({
     provider,
@@ -113,7 +125,7 @@ export function awsProviderError(provider: string, error: unknown, hints: Record
     status,
     retryAfterMs: Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : undefined,
     providerMessage,
-    hint: hints[name] ?? (AUTH.has(name) ? (permissionHint ?? 'the function role lacks the permission, or its credentials are invalid') : undefined),
+    hint: hints[name] ?? (AUTH.has(name) ? (options.permissionHint ?? 'the function role lacks the permission, or its credentials are invalid') : undefined),
     cause: error,
   });
 }

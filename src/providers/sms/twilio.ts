@@ -21,6 +21,8 @@ export interface TwilioOptions {
  * processed") and those that say what to fix.
  */
 const RETRYABLE_CODES = new Set([20429, 20500, 20503, 30001]);
+/** Errors about the number itself: another provider cannot deliver either. */
+const RECIPIENT_CODES = new Set([21211, 21610, 21614, 21408]);
 const HINTS: Record<number, string> = {
   20003: 'check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN',
   21211: "the user's phone_number is not a valid phone number",
@@ -99,6 +101,7 @@ function refine(error: unknown): unknown {
     retryAfterMs: error.retryAfterMs,
     providerMessage: error.providerMessage,
     hint: HINTS[code],
+    recipient: RECIPIENT_CODES.has(code),
     cause: error,
   });
 }

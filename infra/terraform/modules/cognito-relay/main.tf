@@ -1,0 +1,313 @@
+# cognito-relay: the KMS key Cognito encrypts codes with, the function and its least-privilege
+# role, the invoke permission limited to the pool, async retries with a dead-letter queue, and
+# alarms. The pool itself stays yours: wire it with the native lambda_config block (see
+# outputs.tf and examples/) — no null_resource, no `aws cognito-idp update-user-pool`.
+
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition     = data.aws_partition.current.partition
+  region        = data.aws_region.current.name
+  account_id    = data.aws_caller_identity.current.account_id
+  user_pool_arn = "arn:${local.partition}:cognito-idp:${local.region}:${local.account_id}:userpool/${var.user_pool_id}"
+  key_arn       = var.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn
+
+  parameter_arns = [for name in values(var.secret_parameters) : "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${trimprefix(name, "/")}"]
+
+  environment = merge(
+    { KMS_KEY_ARN = local.key_arn },
+    var.email == null ? {} : merge(
+      { EMAIL_PROVIDERS = join(",", var.email.providers), EMAIL_FROM = var.email.from },
+      var.email.from_name == null ? {} : { EMAIL_FROM_NAME = var.email.from_name },
+      var.email.reply_to == null ? {} : { EMAIL_REPLY_TO = var.email.reply_to },
+    ),
+    var.sms == null ? {} : { SMS_PROVIDERS = join(",", var.sms.providers) },
+    var.app_name == null ? {} : { APP_NAME = var.app_name },
+    var.default_locale == null ? {} : { DEFAULT_LOCALE = var.default_locale },
+    var.idempotency ? { IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency[0].name } : {},
+    var.settings,
+    # Secrets only by reference: the function reads the values at cold start.
+    { for name, arn in var.secret_arns : "${name}_SECRET_ARN" => arn },
+    { for name, parameter in var.secret_parameters : "${name}_PARAMETER" => parameter },
+  )
+}
+
+# Symmetric (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT), rotation on. The provider's default key policy
+# (account root) is what Cognito's own samples use (facts §4).
+resource "aws_kms_key" "this" {
+  count                    = var.create_kms_key ? 1 : 0
+  description              = "Cognito custom sender codes (${var.name})"
+  customer_master_key_spec = "SYMMETRIC_DEFAULT"
+  key_usage                = "ENCRYPT_DECRYPT"
+  enable_key_rotation      = true
+  deletion_window_in_days  = 30
+  tags                     = var.tags
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/aws/lambda/${var.name}"
+  retention_in_days = var.log_retention_in_days
+  tags              = var.tags
+}
+
+data "aws_iam_policy_document" "assume_lambda" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name_prefix        = "${var.name}-"
+  description        = "cognito-relay function: decrypt codes, read its own secrets, write its own logs"
+  assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
+  tags               = var.tags
+}
+
+# What the function needs whatever the pool: its own log group (instead of the managed
+# AWSLambdaBasicExecutionRole, which allows logs:CreateLogGroup on *), the dead-letter queue
+# (Lambda sends failed events there with the function's role), the named secrets, the table.
+data "aws_iam_policy_document" "function" {
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+
+  statement {
+    sid       = "SendToDeadLetters"
+    actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
+    resources = [aws_sqs_queue.dead_letters.arn]
+  }
+
+  dynamic "statement" {
+    for_each = length(var.secret_arns) > 0 ? [1] : []
+    content {
+      sid       = "ReadProviderSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = values(var.secret_arns)
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.secret_parameters) > 0 ? [1] : []
+    content {
+      sid       = "ReadProviderParameters"
+      actions   = ["ssm:GetParameter"]
+      resources = local.parameter_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.secret_parameters) > 0 && var.parameter_kms_key_arn != null ? [1] : []
+    content {
+      sid       = "DecryptProviderParameters"
+      actions   = ["kms:Decrypt"]
+      resources = [var.parameter_kms_key_arn]
+      # Only through SSM: the role cannot use this key directly.
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["ssm.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.idempotency ? [1] : []
+    content {
+      sid       = "IdempotencyRecords"
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+      resources = [aws_dynamodb_table.idempotency[0].arn]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "function" {
+  name   = "function"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.function.json
+}
+
+# Pool-scoped grants, kept apart so the function never waits on anything derived from the pool
+# (the pool's lambda_config references the function).
+data "aws_iam_policy_document" "pool_access" {
+  statement {
+    sid       = "DecryptCognitoCodes"
+    actions   = ["kms:Decrypt"]
+    resources = [local.key_arn]
+    # Only codes Cognito encrypted for this pool: it binds the pool ID as encryption context.
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:userpool-id"
+      values   = [var.user_pool_id]
+    }
+  }
+
+  # Account-takeover notices carry no email attribute: the relay looks the user up (read-only).
+  statement {
+    sid       = "LookUpRecipient"
+    actions   = ["cognito-idp:AdminGetUser"]
+    resources = [local.user_pool_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "pool_access" {
+  name   = "pool-access"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.pool_access.json
+}
+
+resource "aws_sqs_queue" "dead_letters" {
+  name_prefix               = "${var.name}-dead-letters-"
+  sqs_managed_sse_enabled   = true
+  message_retention_seconds = 1209600
+  tags                      = var.tags
+}
+
+data "aws_iam_policy_document" "dead_letters_tls_only" {
+  statement {
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.dead_letters.arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dead_letters" {
+  queue_url = aws_sqs_queue.dead_letters.id
+  policy    = data.aws_iam_policy_document.dead_letters_tls_only.json
+}
+
+resource "aws_dynamodb_table" "idempotency" {
+  count        = var.idempotency ? 1 : 0
+  name         = "${var.name}-idempotency"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "expiration"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  tags = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  function_name    = var.name
+  description      = "cognito-relay: Cognito custom email/SMS sender"
+  role             = aws_iam_role.this.arn
+  runtime          = "nodejs22.x"
+  architectures    = ["arm64"]
+  handler          = "index.handler"
+  filename         = var.lambda_zip_path
+  source_code_hash = filebase64sha256(var.lambda_zip_path)
+  memory_size      = var.memory_size
+  timeout          = var.timeout
+
+  environment {
+    variables = local.environment
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.this.name
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.function, aws_cloudwatch_log_group.this]
+
+  lifecycle {
+    precondition {
+      condition     = var.create_kms_key || var.kms_key_arn != null
+      error_message = "Set kms_key_arn when create_kms_key is false."
+    }
+    precondition {
+      condition     = var.email != null || var.sms != null
+      error_message = "Configure email, sms, or both."
+    }
+    precondition {
+      condition     = length(setintersection(keys(var.settings), ["KMS_KEY_ARN", "EMAIL_PROVIDERS", "EMAIL_FROM", "EMAIL_FROM_NAME", "EMAIL_REPLY_TO", "SMS_PROVIDERS", "APP_NAME", "DEFAULT_LOCALE", "IDEMPOTENCY_TABLE"])) == 0
+      error_message = "settings may not override variables the module sets itself; use the module's own inputs."
+    }
+  }
+}
+
+# Cognito invokes custom senders asynchronously (facts §1): retries, then the dead-letter queue.
+resource "aws_lambda_function_event_invoke_config" "this" {
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = var.retry_attempts
+  maximum_event_age_in_seconds = var.maximum_event_age_in_seconds
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.dead_letters.arn
+    }
+  }
+}
+
+# Only Cognito, only for this pool, only from this account (source_account guards the confused
+# deputy; the AWS docs' CLI example omits both).
+resource "aws_lambda_permission" "cognito" {
+  statement_id   = "AllowCognitoInvoke"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this.function_name
+  principal      = "cognito-idp.amazonaws.com"
+  source_arn     = local.user_pool_arn
+  source_account = local.account_id
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${var.name}-errors"
+  alarm_description   = "cognito-relay failed to deliver a message (Lambda will retry; see the function logs)"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "dead_letters" {
+  alarm_name          = "${var.name}-dead-letters"
+  alarm_description   = "A Cognito message was given up after all retries; it is in the dead-letter queue"
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.dead_letters.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}

@@ -1,0 +1,154 @@
+variable "name" {
+  description = "Name of the function and prefix of the other resources."
+  type        = string
+  default     = "cognito-relay"
+}
+
+variable "lambda_zip_path" {
+  description = "Path to dist/lambda.zip built by `npm run build` (index.mjs at the root, handler index.handler)."
+  type        = string
+}
+
+variable "user_pool_id" {
+  description = "The pool the relay serves. The invoke permission, the kms:Decrypt condition and cognito-idp:AdminGetUser are limited to it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[\\w-]+_[0-9a-zA-Z]+$", var.user_pool_id))
+    error_message = "user_pool_id looks like eu-west-1_AbCdEf123."
+  }
+}
+
+variable "create_kms_key" {
+  description = "Create a symmetric KMS key with rotation for the pool's custom senders. Set false and give kms_key_arn to use your own."
+  type        = bool
+  default     = true
+}
+
+variable "kms_key_arn" {
+  description = "Your own symmetric key's ARN (used when create_kms_key = false). A key ID or alias is rejected by Cognito."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-)?[0-9a-f-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a full key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "email" {
+  description = "Email delivery: providers in failover order (EMAIL_PROVIDERS), sender address, optional display name and reply-to."
+  type = object({
+    providers = list(string)
+    from      = string
+    from_name = optional(string)
+    reply_to  = optional(string)
+  })
+  default = null
+}
+
+variable "sms" {
+  description = "SMS delivery: providers in failover order (SMS_PROVIDERS)."
+  type = object({
+    providers = list(string)
+  })
+  default = null
+}
+
+variable "secret_arns" {
+  description = "Secret settings kept in Secrets Manager, by environment variable name: { SENDGRID_API_KEY = \"arn:aws:secretsmanager:…:secret:prod/sendgrid-AbCdEf\" }. The function gets <NAME>_SECRET_ARN and GetSecretValue on exactly these ARNs."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name, arn in var.secret_arns : can(regex("^[A-Z][A-Z0-9_]*$", name)) && can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+-[A-Za-z0-9]{6}$", arn))])
+    error_message = "secret_arns: keys are environment variable names, values full secret ARNs (with the 6-character suffix)."
+  }
+}
+
+variable "secret_parameters" {
+  description = "Secret settings kept as SSM SecureString parameters, by environment variable name: { TWILIO_AUTH_TOKEN = \"/prod/twilio-token\" }. The function gets <NAME>_PARAMETER and ssm:GetParameter on exactly these."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name, parameter in var.secret_parameters : can(regex("^[A-Z][A-Z0-9_]*$", name)) && can(regex("^/?[A-Za-z0-9_.\\-/]+$", parameter))])
+    error_message = "secret_parameters: keys are environment variable names, values parameter names."
+  }
+}
+
+variable "parameter_kms_key_arn" {
+  description = "Customer-managed key of the SecureString parameters, if any (not needed for the AWS managed aws/ssm key)."
+  type        = string
+  default     = null
+}
+
+variable "settings" {
+  description = "Non-secret provider settings as environment variables, e.g. { TWILIO_ACCOUNT_SID = \"AC…\", TWILIO_FROM = \"+1…\" }. Credentials go in secret_arns / secret_parameters."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    # VONAGE_API_KEY looks like a credential but is Vonage's public key ID (its secret is VONAGE_API_SECRET).
+    condition     = alltrue([for name in keys(var.settings) : name == "VONAGE_API_KEY" || !can(regex("(API_KEY|_KEY|TOKEN|SECRET|PASSWORD|PASS|SMTP_URL|CREDENTIALS)$", name))])
+    error_message = "settings must not carry credentials (names ending in KEY, TOKEN, SECRET, PASSWORD, SMTP_URL…): use secret_arns or secret_parameters."
+  }
+}
+
+variable "app_name" {
+  description = "APP_NAME shown in the default templates."
+  type        = string
+  default     = null
+}
+
+variable "default_locale" {
+  description = "DEFAULT_LOCALE, e.g. en."
+  type        = string
+  default     = null
+}
+
+variable "idempotency" {
+  description = "Create a DynamoDB table so an event Lambda retries is not delivered twice."
+  type        = bool
+  default     = false
+}
+
+variable "memory_size" {
+  description = "MB. The Encryption SDK's P-384 signature check is CPU-bound; more memory is more CPU."
+  type        = number
+  default     = 256
+}
+
+variable "timeout" {
+  description = "Seconds: room for provider retries and a failover within one invocation."
+  type        = number
+  default     = 30
+}
+
+variable "retry_attempts" {
+  description = "Lambda's async retries (0-2)."
+  type        = number
+  default     = 2
+}
+
+variable "maximum_event_age_in_seconds" {
+  description = "How long Lambda keeps retrying. Forgot-password codes expire after an hour, MFA codes after minutes."
+  type        = number
+  default     = 3600
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic the alarms notify (optional)."
+  type        = string
+  default     = null
+}
+
+variable "log_retention_in_days" {
+  type    = number
+  default = 30
+}
+
+variable "tags" {
+  type    = map(string)
+  default = {}
+}

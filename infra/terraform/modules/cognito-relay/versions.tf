@@ -1,0 +1,13 @@
+terraform {
+  # Optional object attributes (1.3) and preconditions (1.2).
+  required_version = ">= 1.5.0"
+
+  required_providers {
+    aws = {
+      source = "hashicorp/aws"
+      # lambda logging_config needs 5.31+; native custom_email_sender / custom_sms_sender in the
+      # pool's lambda_config has existed since 3.x (hashicorp/terraform-provider-aws#16502).
+      version = ">= 5.31.0"
+    }
+  }
+}

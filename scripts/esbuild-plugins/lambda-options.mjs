@@ -1,0 +1,38 @@
+/**
+ * The esbuild options of the Lambda bundle, shared by scripts/build.mjs and the tests that must
+ * exercise exactly what ships (test/perf builds src/crypto/decrypt.ts with these to prove the
+ * optimised Encryption SDK path equals the official one).
+ *
+ * @example
+ * import { lambdaBuildOptions } from './esbuild-plugins/lambda-options.mjs';
+ * await build({ ...lambdaBuildOptions(), entryPoints: { index: 'src/lambda/handler.ts' }, outdir });
+ */
+import { nativeEccPlugin } from './native-ecc.mjs';
+import { runtimeSdkPlugin } from './runtime-sdk.mjs';
+
+/**
+ * @param {{ plugins?: import('esbuild').Plugin[] }} [options] extra plugins (the build adds the templates one)
+ * @returns {import('esbuild').BuildOptions}
+ */
+export function lambdaBuildOptions(options = {}) {
+  return {
+    bundle: true,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // ES module builds first (the AWS SDK's and the Encryption SDK's `module` entries): esbuild can
+    // then drop their unused exports, which it cannot do for CommonJS.
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    metafile: true,
+    // Some CommonJS dependencies call require() for Node built-ins; give ESM output one.
+    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    plugins: [nativeEccPlugin(), runtimeSdkPlugin(), ...(options.plugins ?? [])],
+    logLevel: 'warning',
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * In-process stand-ins for the pure unit tests of delivery: scripted providers, a virtual clock
+ * whose sleep advances time instantly, and sample messages. End-to-end tests use the loopback
+ * servers in test/support instead.
+ */
+import { ProviderError } from '../../../src/errors.ts';
+import type { Delivered, EmailMessage, Message, Provider, SendContext, SmsMessage } from '../../../src/providers/types.ts';
+
+export type Step = Delivered | ProviderError | Error | ((ctx: SendContext) => Promise<Delivered>);
+
+export interface ScriptedProvider extends Provider<Message> {
+  calls: { at: number; ctx: SendContext; message: Message }[];
+}
+
+/** A provider answering from `steps` in order (the last one repeats); each call takes `tookMs` of virtual time. */
+export function scriptedProvider(
+  name: string,
+  channel: 'email' | 'sms',
+  steps: Step[],
+  clock?: VirtualClock,
+  tookMs = 0,
+): ScriptedProvider {
+  const queue = [...steps];
+  const calls: ScriptedProvider['calls'] = [];
+  return {
+    name,
+    channel,
+    calls,
+    async send(message, ctx) {
+      calls.push({ at: clock?.now() ?? Date.now(), ctx, message });
+      const step = (queue.length > 1 ? queue.shift() : queue[0]) as Step;
+      if (clock) clock.advance(tookMs);
+      if (typeof step === 'function') return step(ctx);
+      if (step instanceof Error) throw step;
+      return step;
+    },
+  };
+}
+
+export interface VirtualClock {
+  now(): number;
+  advance(ms: number): void;
+  sleep(ms: number): Promise<void>;
+  sleeps: number[];
+}
+
+export function virtualClock(start = 1_700_000_000_000): VirtualClock {
+  let t = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => t,
+    advance(ms) {
+      t += ms;
+    },
+    async sleep(ms) {
+      sleeps.push(ms);
+      t += ms;
+    },
+    sleeps,
+  };
+}
+
+export const unavailable = (provider: string, extra: Partial<ConstructorParameters<typeof ProviderError>[0]> = {}) =>
+  new ProviderError({ provider, kind: 'retryable', status: 503, providerMessage: 'Service Unavailable', ...extra });
+
+export const rejected = (provider: string, status: number, providerMessage: string, hint?: string) =>
+  new ProviderError({ provider, kind: 'permanent', status, providerMessage, hint });
+
+export function emailMessage(overrides: Partial<EmailMessage> = {}): EmailMessage {
+  return {
+    channel: 'email',
+    trigger: 'SignUp',
+    triggerSource: 'CustomEmailSender_SignUp',
+    locale: 'en',
+    tags: ['cognito-sign-up'],
+    variables: {},
+    metadata: {},
+    to: 'ada@example.com',
+    from: { email: 'no-reply@example.com' },
+    subject: 'Your code',
+    html: '<p>code</p>',
+    text: 'code',
+    disableTracking: true,
+    transactional: true,
+    ...overrides,
+  };
+}
+
+export function smsMessage(overrides: Partial<SmsMessage> = {}): SmsMessage {
+  return {
+    channel: 'sms',
+    trigger: 'SignUp',
+    triggerSource: 'CustomSMSSender_SignUp',
+    locale: 'en',
+    tags: ['cognito-sign-up'],
+    variables: {},
+    metadata: {},
+    to: '+14155550123',
+    text: 'Your code is 123456',
+    ...overrides,
+  };
+}
+
+export const noHostedTemplates = { find: () => undefined };
+
+/** A logger that keeps nothing: unit tests assert behaviour, not log lines. */
+export const silentLogger = {
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+  appendKeys() {},
+  removeKeys() {},
+} as never;

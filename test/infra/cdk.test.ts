@@ -1,0 +1,383 @@
+/**
+ * The CDK construct: synthesised templates (aws-cdk-lib/assertions) and the cdk-nag AwsSolutions
+ * pack. Code comes from `Code.fromInline`, so no `npm run build` is needed.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import cdkNag from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { CognitoRelay, type CognitoRelayProps } from '../../infra/cdk/src/cognito-relay.ts';
+import { RelayExampleStack } from '../../infra/cdk/example/stack.ts';
+
+const ACCOUNT = '111122223333';
+const REGION = 'eu-west-1';
+const code = lambda.Code.fromInline('exports.handler = async () => {};');
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
+
+interface Built {
+  stack: Stack;
+  relay: CognitoRelay;
+  template: Template;
+  resources: Resources;
+}
+
+/**
+ * A stack with a user pool that already has a pre-sign-up trigger, and the relay with a
+ * Secrets Manager secret for email and an SSM SecureString for SMS.
+ */
+function build(overrides: Partial<CognitoRelayProps> = {}, poolKind: 'new' | 'imported' | 'none' = 'new'): Built {
+  const app = new App();
+  const stack = new Stack(app, 'Test', { env: { account: ACCOUNT, region: REGION } });
+  const userPool =
+    poolKind === 'new'
+      ? new cognito.UserPool(stack, 'Users', {
+          enableSmsRole: true,
+          lambdaTriggers: { preSignUp: new lambda.Function(stack, 'PreSignUp', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code }) },
+        })
+      : poolKind === 'imported'
+        ? cognito.UserPool.fromUserPoolId(stack, 'Imported', 'eu-west-1_AbCdEf123')
+        : undefined;
+  const relay = new CognitoRelay(stack, 'Relay', {
+    ...(userPool ? { userPool } : {}),
+    code,
+    appName: 'Example',
+    defaultLocale: 'en',
+    email: {
+      providers: ['sendgrid', 'smtp'],
+      from: 'no-reply@example.com',
+      fromName: 'Example',
+      replyTo: 'help@example.com',
+      secrets: {
+        SENDGRID_API_KEY: secretsmanager.Secret.fromSecretNameV2(stack, 'SendGridKey', 'prod/sendgrid'),
+        SMTP_URL: secretsmanager.Secret.fromSecretCompleteArn(stack, 'SmtpUrl', `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/smtp-AbCdEf`),
+      },
+    },
+    sms: {
+      providers: ['twilio'],
+      secrets: { TWILIO_AUTH_TOKEN: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'TwilioToken', { parameterName: '/prod/twilio-token' }) },
+      settings: { TWILIO_ACCOUNT_SID: 'AC0123', TWILIO_FROM: '+15550100' },
+    },
+    ...overrides,
+  });
+  const template = Template.fromStack(stack);
+  return { stack, relay, template, resources: template.toJSON()['Resources'] as Resources };
+}
+
+function ofType(resources: Resources, type: string) {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+function only(resources: Resources, type: string) {
+  const found = ofType(resources, type).filter(([id]) => id.startsWith('Relay'));
+  assert.equal(found.length, 1, `one ${type} from the construct`);
+  return found[0]!;
+}
+
+/** Every statement of the IAM policies attached to the relay's role. */
+function relayStatements(resources: Resources, roleId: string) {
+  return ofType(resources, 'AWS::IAM::Policy')
+    .filter(([, r]) => JSON.stringify(r.Properties?.['Roles']).includes(roleId))
+    .flatMap(([, r]) => (r.Properties?.['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement);
+}
+
+const ref = (id: string) => ({ Ref: id });
+const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+describe('CognitoRelay (CDK construct)', () => {
+  const built = build();
+  const { template, resources } = built;
+  const [keyId, key] = only(resources, 'AWS::KMS::Key');
+  const [fnId, fn] = only(resources, 'AWS::Lambda::Function');
+  const [roleId] = only(resources, 'AWS::IAM::Role');
+  const [queueId, queue] = only(resources, 'AWS::SQS::Queue');
+  const [poolId] = ofType(resources, 'AWS::Cognito::UserPool')[0]!;
+  const statements = relayStatements(resources, roleId);
+
+  it('creates a symmetric KMS key with rotation on', () => {
+    assert.equal(key.Properties?.['EnableKeyRotation'], true);
+    assert.ok([undefined, 'SYMMETRIC_DEFAULT'].includes(key.Properties?.['KeySpec'] as string | undefined));
+    assert.ok([undefined, 'ENCRYPT_DECRYPT'].includes(key.Properties?.['KeyUsage'] as string | undefined));
+  });
+
+  it('runs the function on nodejs22.x / arm64 with index.handler, 256 MB and 30 s, logging to its own group', () => {
+    const [logGroupId] = only(resources, 'AWS::Logs::LogGroup');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 256,
+      Timeout: 30,
+      Role: arnOf(roleId),
+      LoggingConfig: { LogGroup: ref(logGroupId) },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('passes settings as environment variables and secrets only as ARNs or parameter names', () => {
+    const variables = (fn.Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    assert.deepEqual(Object.keys(variables).sort(), [
+      'APP_NAME', 'DEFAULT_LOCALE', 'EMAIL_FROM', 'EMAIL_FROM_NAME', 'EMAIL_PROVIDERS', 'EMAIL_REPLY_TO', 'KMS_KEY_ARN',
+      'SENDGRID_API_KEY_SECRET_ARN', 'SMS_PROVIDERS', 'SMTP_URL_SECRET_ARN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN_PARAMETER', 'TWILIO_FROM',
+    ]);
+    assert.deepEqual(variables['KMS_KEY_ARN'], arnOf(keyId));
+    assert.equal(variables['EMAIL_PROVIDERS'], 'sendgrid,smtp');
+    assert.equal(variables['SMS_PROVIDERS'], 'twilio');
+    assert.equal(variables['TWILIO_AUTH_TOKEN_PARAMETER'], '/prod/twilio-token');
+    assert.equal(variables['SMTP_URL_SECRET_ARN'], `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/smtp-AbCdEf`);
+  });
+
+  it('grants kms:Decrypt on its key only, for codes of this pool only', () => {
+    const decrypt = statements.filter((s) => JSON.stringify(s['Action']).includes('kms:'));
+    assert.deepEqual(decrypt, [
+      {
+        Sid: 'DecryptCognitoCodes',
+        Action: 'kms:Decrypt',
+        Effect: 'Allow',
+        Resource: arnOf(keyId),
+        Condition: { StringEquals: { 'kms:EncryptionContext:userpool-id': ref(poolId) } },
+      },
+    ]);
+  });
+
+  it('grants read access to exactly the named secrets and parameter', () => {
+    const secretStatement = statements.find((s) => s['Action'] === 'secretsmanager:GetSecretValue');
+    assert.ok(secretStatement);
+    const secretResources = JSON.stringify(secretStatement['Resource']);
+    assert.match(secretResources, /:secret:prod\/sendgrid-\?\?\?\?\?\?/);
+    assert.match(secretResources, /:secret:prod\/smtp-AbCdEf"/);
+    const parameterStatement = statements.find((s) => s['Action'] === 'ssm:GetParameter');
+    assert.match(JSON.stringify(parameterStatement?.['Resource']), /:parameter\/prod\/twilio-token"/);
+  });
+
+  it('grants only scoped, non-wildcard actions and no managed policies', () => {
+    const actions = statements.flatMap((s) => [s['Action']].flat()).sort();
+    assert.deepEqual(actions, [
+      'cognito-idp:AdminGetUser', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents',
+      'secretsmanager:GetSecretValue', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', 'ssm:GetParameter',
+    ]);
+    for (const statement of statements) {
+      assert.notEqual(statement['Resource'], '*', JSON.stringify(statement));
+      assert.equal(statement['Effect'], 'Allow');
+    }
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] }),
+      ManagedPolicyArns: Match.absent(),
+    });
+    const lookUp = statements.find((s) => s['Action'] === 'cognito-idp:AdminGetUser');
+    assert.deepEqual(lookUp?.['Resource'], arnOf(poolId));
+  });
+
+  it('lets only Cognito, for this pool and account, invoke the function', () => {
+    const permissions = ofType(resources, 'AWS::Lambda::Permission').filter(([, r]) => JSON.stringify(r.Properties?.['FunctionName']).includes(fnId));
+    assert.equal(permissions.length, 1);
+    assert.deepEqual(permissions[0]![1].Properties, {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(fnId),
+      Principal: 'cognito-idp.amazonaws.com',
+      SourceArn: arnOf(poolId),
+      SourceAccount: ACCOUNT,
+    });
+  });
+
+  it('retries twice within an hour, then sends the event to an encrypted, TLS-only dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(fnId),
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: arnOf(queueId) } },
+    });
+    assert.equal(queue.Properties?.['SqsManagedSseEnabled'], true);
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [ref(queueId)],
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      }),
+    });
+  });
+
+  it('alarms on function errors and on any dead letter', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: ref(fnId) }], Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }], Threshold: 1,
+    });
+  });
+
+  it('wires both custom senders with LambdaVersion V1_0 and the key ARN, keeping the pool\'s other triggers', () => {
+    const [preSignUpId] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('PreSignUp'))!;
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: {
+        PreSignUp: arnOf(preSignUpId),
+        CustomEmailSender: { LambdaArn: arnOf(fnId), LambdaVersion: 'V1_0' },
+        CustomSMSSender: { LambdaArn: arnOf(fnId), LambdaVersion: 'V1_0' },
+        KMSKeyID: arnOf(keyId),
+      },
+      SmsConfiguration: Match.objectLike({ SnsCallerArn: Match.anyValue() }),
+    });
+    assert.equal(built.relay.triggersWired, true);
+  });
+
+  it('exposes the function and key ARNs and the attach command line', () => {
+    assert.deepEqual(built.stack.resolve(built.relay.functionArn), arnOf(fnId));
+    assert.deepEqual(built.stack.resolve(built.relay.keyArn), arnOf(keyId));
+    assert.match(built.relay.attachCommand('eu-west-1_X'), /^npx cognito-relay attach --user-pool-id eu-west-1_X --function .+ --kms-key .+$/);
+  });
+
+  it('scopes permissions to an imported pool but leaves wiring to attach', () => {
+    const imported = build({}, 'imported');
+    const importedRole = only(imported.resources, 'AWS::IAM::Role')[0];
+    imported.template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    assert.equal(imported.relay.triggersWired, false);
+    const decrypt = relayStatements(imported.resources, importedRole).find((s) => s['Action'] === 'kms:Decrypt');
+    assert.deepEqual(decrypt?.['Condition'], { StringEquals: { 'kms:EncryptionContext:userpool-id': 'eu-west-1_AbCdEf123' } });
+    imported.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'cognito-idp.amazonaws.com',
+      SourceArn: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+      SourceAccount: ACCOUNT,
+    });
+    Annotations.fromStack(imported.stack).hasInfo('/Test/Relay', Match.stringLikeRegexp('cognito-relay attach --user-pool-id eu-west-1_AbCdEf123'));
+  });
+
+  it('creates no idempotency table unless asked, and grants item access on that table only when asked', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    const withTable = build({ idempotency: true });
+    const [tableId] = only(withTable.resources, 'AWS::DynamoDB::Table');
+    withTable.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    const roleOfTable = only(withTable.resources, 'AWS::IAM::Role')[0];
+    const tableStatement = relayStatements(withTable.resources, roleOfTable).find((s) => JSON.stringify(s['Action']).includes('dynamodb'));
+    assert.deepEqual(tableStatement?.['Action'], ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
+    assert.deepEqual(tableStatement?.['Resource'], arnOf(tableId));
+    const fnVariables = (only(withTable.resources, 'AWS::Lambda::Function')[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    assert.deepEqual(fnVariables['IDEMPOTENCY_TABLE'], ref(tableId));
+  });
+
+  it('uses a given key instead of creating one, and honours the tuning props and alarm topic', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Given', { env: { account: ACCOUNT, region: REGION } });
+    const givenKey = kms.Key.fromKeyArn(stack, 'Given', `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
+    const topic = new sns.Topic(stack, 'Alarms');
+    new CognitoRelay(stack, 'Relay', {
+      kmsKey: givenKey, code, email: { providers: ['ses'], from: 'a@example.com' },
+      memorySize: 512, timeout: Duration.seconds(20), retryAttempts: 1, maxEventAge: Duration.minutes(15), alarmTopic: topic,
+    });
+    const given = Template.fromStack(stack);
+
+    given.resourceCountIs('AWS::KMS::Key', 0);
+    given.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 512, Timeout: 20, Environment: { Variables: Match.objectLike({ KMS_KEY_ARN: givenKey.keyArn }) } });
+    given.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 900 });
+    given.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }] });
+    given.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [{ Sid: 'DecryptCognitoCodes', Action: 'kms:Decrypt', Effect: 'Allow', Resource: givenKey.keyArn }], Version: '2012-10-17' },
+    });
+    given.resourceCountIs('AWS::Lambda::Permission', 0);
+  });
+
+  it('refuses a credential passed as a plain setting, and a setting that overrides its own props', () => {
+    assert.throws(() => build({ email: { providers: ['sendgrid'], from: 'a@example.com', settings: { SENDGRID_API_KEY: 'SG.secret' } } }), /looks like a credential/);
+    assert.throws(() => build({ email: { providers: ['smtp'], from: 'a@example.com', settings: { SMTP_URL: 'smtps://u:p@host' } } }), /looks like a credential/);
+    assert.throws(() => build({ sms: { providers: ['twilio'], settings: { KMS_KEY_ARN: 'x' } } }), /set by the construct/);
+    // Vonage's API key is its public key ID; the relay reads it as a plain setting.
+    assert.doesNotThrow(() => build({ sms: { providers: ['vonage'], settings: { VONAGE_API_KEY: 'abc123', VONAGE_FROM: 'Example' } } }));
+  });
+});
+
+describe('the CDK example app', () => {
+  it('synthesises a pool wired to the relay and outputs what the guide uses', () => {
+    const stack = new RelayExampleStack(new App(), 'Example', {
+      sendgridSecretName: 'prod/sendgrid', from: 'no-reply@example.com', code, env: { account: ACCOUNT, region: REGION },
+    });
+    const template = Template.fromStack(stack);
+
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: { CustomEmailSender: { LambdaArn: Match.anyValue(), LambdaVersion: 'V1_0' }, KMSKeyID: Match.anyValue() },
+    });
+    for (const output of ['UserPoolId', 'UserPoolClientId', 'FunctionArn', 'KeyArn', 'LogGroup', 'DeadLetterQueue', 'AlarmTopic']) {
+      assert.ok(Object.keys(template.findOutputs(output)).length === 1, output);
+    }
+  });
+});
+
+describe('CognitoRelay and cdk-nag (AwsSolutions)', () => {
+  /** Synthesises a stack with the pack on; returns `rule at path` for every unacknowledged finding. */
+  function nagFindings(acknowledgeTestPool: boolean): { violations: string[]; relay: CognitoRelay } {
+    const outdir = mkdtempSync(join(tmpdir(), 'cdk-nag-'));
+    try {
+      const app = new App({ outdir });
+      const stack = new Stack(app, 'Nag', { env: { account: ACCOUNT, region: REGION } });
+      Validations.of(app).addPlugins(new cdkNag.AwsSolutionsChecks(app));
+      const pool = new cognito.UserPool(stack, 'Users', {
+        enableSmsRole: true,
+        featurePlan: cognito.FeaturePlan.PLUS,
+        mfa: cognito.Mfa.REQUIRED,
+        mfaSecondFactor: { sms: false, otp: true },
+        passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+      });
+      if (acknowledgeTestPool) {
+        // The test's own pool, not part of the construct: CDK's SMS role publishes to phone numbers.
+        Validations.of(pool).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'CDK-generated SMS role of the test pool: SNS publishes to phone numbers, which have no ARN.' });
+      }
+      const relay = new CognitoRelay(stack, 'Relay', {
+        userPool: pool,
+        code,
+        idempotency: true,
+        email: { providers: ['sendgrid'], from: 'no-reply@example.com', secrets: { SENDGRID_API_KEY: secretsmanager.Secret.fromSecretNameV2(stack, 'Sg', 'prod/sendgrid') } },
+        sms: { providers: ['twilio'], secrets: { TWILIO_AUTH_TOKEN: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Tw', { parameterName: '/prod/twilio' }) } },
+      });
+      try {
+        app.synth();
+      } catch {
+        // A finding makes synth throw; the report says which.
+      }
+      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
+      };
+      const violations = report.pluginReports.flatMap((p) => p.violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} at ${c.constructPath}`)));
+      return { violations, relay };
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+
+  it('reports no finding on the construct, and every acknowledgement carries a reason', () => {
+    const { violations, relay } = nagFindings(true);
+
+    assert.deepEqual(violations, []);
+    const acknowledgements = collectAcknowledgements(relay);
+    assert.deepEqual(acknowledgements.map((a) => a.id.replace(/^Annotation::/, '')).sort(), ['AwsSolutions-L1', 'AwsSolutions-SQS3']);
+    for (const { id, reason } of acknowledgements) assert.ok(reason.length > 20, `${id} needs a reason`);
+  });
+
+  it('does report findings outside the construct (the pack is really running)', () => {
+    const { violations } = nagFindings(false);
+
+    assert.deepEqual(violations, ['AwsSolutions-IAM5[Resource::*] at Nag/Users/smsRole/Resource']);
+  });
+});
+
+function collectAcknowledgements(root: IConstruct): { id: string; reason: string }[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ id, reason }))),
+  );
+}
