@@ -8,6 +8,13 @@ import { EventError } from '../errors.ts';
 import { findTrigger, REQUEST_TYPE, type TriggerRule } from './triggers.ts';
 import { checkCiphertextShape } from './ciphertext-shape.ts';
 
+/** valibot's record() lets arrays through; Cognito only ever sends plain objects here. */
+const stringMap = (message: string) =>
+  v.pipe(
+    v.custom<unknown>((value) => !Array.isArray(value), message),
+    v.record(v.string(), v.string('values must be strings'), message),
+  );
+
 const nonEmpty = (what: string) => v.pipe(v.string(`${what} must be a string`), v.nonEmpty(`${what} must not be empty`));
 
 /** Cognito adds fields over time; unknown keys are kept (loose), known ones are typed. */
@@ -27,8 +34,8 @@ const EventSchema = v.looseObject({
       // null for AccountTakeOverNotification; required-ness per trigger is checked below.
       code: v.optional(v.nullable(v.string('must be a base64 string or null'))),
       // Cognito sends null when none was passed, although the TypeScript types say optional.
-      clientMetadata: v.optional(v.nullable(v.record(v.string(), v.string('values must be strings'), 'must be an object or null'))),
-      userAttributes: v.record(v.string(), v.string('values must be strings'), 'must be an object'),
+      clientMetadata: v.optional(v.nullable(stringMap('must be an object or null'))),
+      userAttributes: stringMap('must be an object'),
     },
     'must be an object',
   ),

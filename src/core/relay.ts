@@ -7,8 +7,8 @@ import { parseEvent } from '../cognito/event.ts';
 import { findRecipient, type UserLookup } from '../cognito/recipient.ts';
 import type { TriggerName } from '../cognito/triggers.ts';
 import { RelayError } from '../errors.ts';
-import type { Delivered, EmailMessage, Message, SmsMessage, TemplateVariables } from '../providers/types.ts';
-import type { Delivery } from '../delivery/deliver.ts';
+import type { EmailMessage, Message, SmsMessage, TemplateVariables } from '../providers/types.ts';
+import type { Delivery, DeliveryResult } from '../delivery/deliver.ts';
 import { maskRecipient } from '../observability/mask.ts';
 import type { RelayLogger } from '../observability/logger.ts';
 import type { Address } from '../providers/types.ts';
@@ -52,7 +52,7 @@ export interface RelayDeps {
   now?: () => number;
 }
 
-export interface RelayResult extends Delivered {
+export interface RelayResult extends DeliveryResult {
   channel: 'email' | 'sms';
   triggerSource: string;
   locale: string;
@@ -171,9 +171,11 @@ export function createRelay(deps: RelayDeps) {
           locale: message.locale,
           durationMs: now() - started,
         };
-        deps.logger.info('delivered', {
+        // A duplicate of a request already delivered is acknowledged, not sent again.
+        deps.logger.info(result.deduplicated ? 'duplicate acknowledged, not sent again' : 'delivered', {
           provider: result.provider,
           messageId: result.messageId,
+          attempts: result.attempts,
           recipient: maskRecipient(rule.channel, recipient.to),
           locale: result.locale,
           durationMs: result.durationMs,

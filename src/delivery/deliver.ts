@@ -10,7 +10,8 @@
  *   wait the provider asked for. Each attempt has its own timeout (`ATTEMPT_TIMEOUT_MS`), and no
  *   attempt starts, no wait begins, unless it can end before the invocation's deadline.
  * - Failover: a provider that stays retryable-failed, or fails permanently for its own reasons
- *   (key, sender, account), hands over to the next; a recipient error stops (classify.ts).
+ *   (key, sender, account), hands over to the next; an error the provider marked as about the
+ *   recipient stops (classify.ts).
  * - Circuit breaker: a provider that keeps failing is skipped for a cool-down in this warm
  *   instance; when every provider is open they are all tried anyway, in order.
  * - Idempotency (`IDEMPOTENCY_TABLE`): at most one delivery per Cognito request (see
@@ -25,7 +26,7 @@ import type { Env } from '../config/config.ts';
 import type { HostedTemplateLookup } from '../config/hosted-templates.ts';
 import type { Delivered, EmailProvider, Message, Provider, SmsProvider } from '../providers/types.ts';
 import { createLogger, type RelayLogger } from '../observability/logger.ts';
-import { maskEmail, maskPhone, maskRecipient } from '../observability/mask.ts';
+import { maskRecipient } from '../observability/mask.ts';
 import {
   countOutcome,
   createEmfMetrics,
@@ -69,8 +70,6 @@ export interface DeliveryOptions {
   hostedTemplates: HostedTemplateLookup;
   /** Delivery reads its own settings from the environment (settings.ts). */
   env?: Env | undefined;
-  /** Overrides the settings read from `env` (tests). */
-  settings?: Partial<DeliverySettings> | undefined;
   /** For the DynamoDB client. */
   region?: string | undefined;
   /** An idempotency store instead of the DynamoDB one `IDEMPOTENCY_TABLE` would create. */
@@ -110,7 +109,7 @@ type Claim =
  */
 export function createDelivery(options: DeliveryOptions): Delivery {
   const env = options.env ?? {};
-  const settings: DeliverySettings = { ...loadDeliverySettings(env), ...options.settings };
+  const settings: DeliverySettings = loadDeliverySettings(env);
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const random = options.random ?? Math.random;
@@ -173,8 +172,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
           signal: storeSignal(ctx.deadline),
         });
       } catch (error) {
-        logger.warn('idempotency table unavailable: sending without duplicate protection', {
-          error: (error as Error).message,
+        // Loud: a missing table or permission (ResourceNotFound, AccessDenied) lands here too.
+        logger.error('idempotency table unavailable: sending without duplicate protection', {
+          error: `${(error as Error).name}: ${(error as Error).message}`,
         });
         return { kind: 'unprotected' };
       }
@@ -237,8 +237,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
             attempt,
             kind: error.kind,
             status: error.status,
-            // Provider replies often quote the recipient ("550 <ada@…>: user unknown").
-            error: redactRecipients(error.message),
+            // ProviderError masks any address or number the provider quoted.
+            error: error.message,
           });
           if (error.kind === 'permanent') {
             if (isRecipientError(error)) throw error;
@@ -290,7 +290,12 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         const remaining = ctx.deadline - now();
         if (remaining < minAttemptMs) throw deadlineError(remaining, []);
 
-        const store = await storeReady;
+        const store = await storeReady.catch((error: unknown) => {
+          logger.error('could not load the idempotency store: sending without duplicate protection', {
+            error: (error as Error).message,
+          });
+          return undefined;
+        });
         const claimed: Claim = store ? await claim(store, ctx) : { kind: 'unprotected' };
         if (claimed.kind === 'completed') {
           outcome = 'deduplicated';
@@ -309,7 +314,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
             const counted = await store
               .countSms(phoneNumberKey(message.to), max, { now: now(), signal: storeSignal(ctx.deadline) })
               .catch((error: unknown) => {
-                logger.warn('SMS counter unavailable: sending without the per-number limit', { error: (error as Error).message });
+                logger.error('SMS counter unavailable: sending without the per-number limit', {
+                  error: `${(error as Error).name}: ${(error as Error).message}`,
+                });
                 return { allowed: true };
               });
             if (!counted.allowed) throw rateLimitError(message.to, max);
@@ -363,11 +370,6 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       store?.close();
     },
   };
-}
-
-/** Masks email addresses and E.164 numbers quoted in provider text before it is logged. */
-export function redactRecipients(text: string): string {
-  return text.replace(/[^\s<>"'(),;:@]+@[^\s<>"'(),;:@]+\.[a-z]{2,}/gi, (email) => maskEmail(email)).replace(/\+\d{7,15}\b/g, (phone) => maskPhone(phone));
 }
 
 /** One provider: its own error, which already says what to fix. Several: all of them. */

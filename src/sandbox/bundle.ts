@@ -61,7 +61,10 @@ export function bundleStatus(options: { bundle?: string; root?: string; template
   const status: BundleStatus = { path, exists: true, stale: false, builtAt: stats.mtime.toISOString(), sizeBytes: stats.size };
   const builtAt = stats.mtimeMs;
 
-  const inputs: string[] = [join(root, 'scripts/build.mjs'), join(root, 'package-lock.json')];
+  for (const extra of [join(root, 'scripts/build.mjs'), join(root, 'package-lock.json')]) {
+    if (existsSync(extra) && statSync(extra).mtimeMs > builtAt) return { ...status, stale: true, reason: `${extra.replace(root, '')} changed since the last build` };
+  }
+  const inputs: string[] = [];
   const metaPath = join(root, 'dist/meta.json');
   if (existsSync(metaPath)) {
     try {

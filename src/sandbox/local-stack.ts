@@ -151,7 +151,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ...base,
           ...(email.local ? localEmail : {}),
           ...(smsRoute.local ? localSms : {}),
-          EMAIL_FROM: base.EMAIL_FROM ?? SANDBOX_EMAIL_FROM,
+          // A real provider must send from the user's own verified sender: no default then.
+          ...(email.local ? { EMAIL_FROM: base.EMAIL_FROM ?? SANDBOX_EMAIL_FROM } : {}),
           APP_NAME: base.APP_NAME ?? 'Example',
           // Lambda's own variables, so the bundle and Powertools behave as deployed.
           AWS_LAMBDA_FUNCTION_NAME: SANDBOX_FUNCTION_NAME,

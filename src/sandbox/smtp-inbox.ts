@@ -72,15 +72,22 @@ export async function startSmtpInbox(options: { port?: number; host?: string } =
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.server.once('error', (error: NodeJS.ErrnoException) => {
+    // smtp-server re-emits listen errors on itself: without a listener they would crash the process.
+    const onError = (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new Error(`SMTP port ${options.port} is already in use; choose another with --smtp-port`)
+          ? new Error(`The SMTP inbox cannot listen on port ${options.port}: SMTP port ${options.port} is already in use; choose another with --smtp-port.`)
           : error,
       );
+    };
+    server.once('error', onError);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve();
     });
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
+  // Later errors (a client dropping mid-message) must not take the sandbox down.
+  server.on('error', () => undefined);
   const { port } = server.server.address() as AddressInfo;
 
   return {

@@ -219,8 +219,8 @@ describe('delivery: failover', () => {
     assert.equal(metrics.count({ outcome: 'delivered', provider: 'smtp' }), 1);
   });
 
-  it('does not fail over an invalid phone number (Twilio 21211)', async () => {
-    const twilio = scriptedProvider('twilio', 'sms', [rejected('twilio', 400, "21211 The 'To' number +1415 is not a valid phone number.", "the user's phone_number is not a valid phone number")]);
+  it('does not fail over an invalid phone number (Twilio 21211, marked as the recipient’s)', async () => {
+    const twilio = scriptedProvider('twilio', 'sms', [rejected('twilio', 400, "21211 The 'To' number +1415 is not a valid phone number.", "the user's phone_number is not a valid phone number", { recipient: true })]);
     const backup = scriptedProvider('backup-sms', 'sms', [{ provider: 'backup-sms' }]);
     const { delivery, clock } = setup([], { sms: [twilio, backup] });
     await assert.rejects(
@@ -231,15 +231,15 @@ describe('delivery: failover', () => {
   });
 
   it('does not work around an opt-out (Twilio 21610, the user replied STOP)', async () => {
-    const twilio = scriptedProvider('twilio', 'sms', [rejected('twilio', 400, '21610 Attempt to send to unsubscribed recipient')]);
+    const twilio = scriptedProvider('twilio', 'sms', [rejected('twilio', 400, '21610 Attempt to send to unsubscribed recipient', undefined, { recipient: true })]);
     const backup = scriptedProvider('backup-sms', 'sms', [{ provider: 'backup-sms' }]);
     const { delivery, clock } = setup([], { sms: [twilio, backup] });
     await assert.rejects(delivery.deliver(smsMessage(), { idempotencyKey: KEY, deadline: clock.now() + 30_000 }), /21610/);
     assert.equal(backup.calls.length, 0);
   });
 
-  it('does not fail over when the API names the recipient field as invalid', async () => {
-    const sendgrid = scriptedProvider('sendgrid', 'email', [rejected('sendgrid', 400, 'personalizations.0.to.0.email: Does not contain a valid address.')]);
+  it('does not fail over when the provider says the address itself is invalid', async () => {
+    const sendgrid = scriptedProvider('sendgrid', 'email', [rejected('sendgrid', 400, 'personalizations.0.to.0.email: Does not contain a valid address.', undefined, { recipient: true })]);
     const smtp = scriptedProvider('smtp', 'email', [{ provider: 'smtp' }]);
     const { deliver } = setup([sendgrid, smtp]);
     await assert.rejects(deliver(), /Does not contain a valid address/);

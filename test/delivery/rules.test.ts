@@ -1,12 +1,11 @@
 /**
- * The small rules delivery decides with: country calling codes, which permanent errors are the
- * recipient's, and the EMF lines CloudWatch receives.
+ * The small rules delivery decides with: country calling codes, which permanent errors stop the
+ * failover chain, and the EMF lines CloudWatch receives.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { callingCodeOf, parseAllowedCountries } from '../../src/delivery/calling-codes.ts';
-import { isRecipientError } from '../../src/delivery/classify.ts';
-import { redactRecipients } from '../../src/delivery/deliver.ts';
+import { asProviderError, isRecipientError } from '../../src/delivery/classify.ts';
 import { ProviderError } from '../../src/errors.ts';
 import { countOutcome, createEmfMetrics, recordLatency } from '../../src/observability/metrics.ts';
 
@@ -43,47 +42,35 @@ describe('calling codes', () => {
   });
 });
 
-describe('failover rule: recipient errors', () => {
-  const permanent = (provider: string, status: number | undefined, providerMessage: string, cause?: unknown) =>
-    new ProviderError({ provider, kind: 'permanent', status, providerMessage, cause });
+describe('failover rule', () => {
+  const permanent = (status: number, providerMessage: string, recipient?: boolean) =>
+    new ProviderError({ provider: 'sendgrid', kind: 'permanent', status, providerMessage, recipient });
 
-  const recipient: [string, ProviderError][] = [
-    ['Twilio 21211 invalid number', permanent('twilio', 400, "21211 The 'To' number 12345 is not a valid phone number.")],
-    ['Twilio 21610 unsubscribed', permanent('twilio', 400, '21610 Attempt to send to unsubscribed recipient')],
-    ['Twilio 21614 not a mobile', permanent('twilio', 400, "21614 'To' number is not a valid mobile number")],
-    ['SendGrid invalid to address', permanent('sendgrid', 400, 'personalizations.0.to.0.email: Does not contain a valid address.')],
-    [
-      'SMTP 550 5.1.1 user unknown at RCPT TO',
-      permanent('smtp', 550, '550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown', {
-        command: 'RCPT TO',
-        response: '550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown',
-      }),
-    ],
-  ];
-  const provider: [string, ProviderError][] = [
-    ['401 bad key', permanent('sendgrid', 401, 'The provided authorization grant is invalid, expired, or revoked')],
-    ['403 unverified sender', permanent('sendgrid', 403, 'The from address does not match a verified Sender Identity.')],
-    ['404 wrong base URL', permanent('sendgrid', 404, 'Not Found')],
-    ['Twilio 20003 authentication', permanent('twilio', 401, '20003 Authenticate')],
-    ['Twilio 21408 geo permissions', permanent('twilio', 400, '21408 Permission to send an SMS has not been enabled for the region')],
-    ['Twilio 21606 bad From', permanent('twilio', 400, "21606 The 'From' phone number provided is not a valid message-capable Twilio phone number")],
-    ['SMTP EAUTH', permanent('smtp', 535, '535 5.7.8 Authentication credentials invalid', { code: 'EAUTH', command: 'AUTH PLAIN' })],
-    [
-      'SMTP relaying denied at RCPT TO (the server, not the recipient)',
-      permanent('smtp', 554, '554 5.7.1 <ada@example.com>: Relay access denied', { command: 'RCPT TO', response: '554 5.7.1 Relay access denied' }),
-    ],
-    ['SMTP sender refused at MAIL FROM', permanent('smtp', 553, '553 5.7.1 Sender address rejected', { command: 'MAIL FROM' })],
-    ['a 400 about the template', permanent('sendgrid', 400, 'template_id: The template_id must be a valid GUID')],
-  ];
+  it('stops on a permanent error the provider marked as about the recipient', () => {
+    assert.equal(isRecipientError(permanent(400, 'personalizations.0.to.0.email: Does not contain a valid address.', true)), true);
+  });
 
-  for (const [name, error] of recipient) {
-    it(`stops on ${name}`, () => assert.equal(isRecipientError(error), true));
-  }
-  for (const [name, error] of provider) {
-    it(`fails over on ${name}`, () => assert.equal(isRecipientError(error), false));
-  }
-  it('never calls a retryable error a recipient error', () => {
-    assert.equal(isRecipientError(new ProviderError({ provider: 'twilio', kind: 'retryable', status: 429, providerMessage: '21211 whatever' })), false);
+  it('fails over on every other permanent error (key, sender, template, base URL)', () => {
+    for (const error of [
+      permanent(401, 'The provided authorization grant is invalid, expired, or revoked'),
+      permanent(403, 'The from address does not match a verified Sender Identity.'),
+      permanent(404, 'Not Found'),
+      permanent(400, 'template_id: The template_id must be a valid GUID'),
+    ]) {
+      assert.equal(isRecipientError(error), false, error.message);
+    }
+  });
+
+  it('never treats a retryable error as the recipient’s', () => {
+    const error = new ProviderError({ provider: 'twilio', kind: 'retryable', status: 429, providerMessage: 'busy', recipient: true });
+    assert.equal(isRecipientError(error), false);
+  });
+
+  it('turns an unexpected exception into a permanent, non-recipient failure of that provider', () => {
+    const error = asProviderError('sendgrid', new TypeError("Cannot read properties of undefined (reading 'id')"));
+    assert.equal(error.kind, 'permanent');
+    assert.equal(isRecipientError(error), false);
+    assert.match(error.message, /unexpected error in the sendgrid provider: Cannot read properties/);
   });
 });
 
@@ -132,14 +119,5 @@ describe('EMF metrics', () => {
     sink.flush();
     assert.equal(lines.length, 1);
     assert.equal(JSON.parse(lines[0] as string).Deliveries, 1);
-  });
-});
-
-describe('log redaction', () => {
-  it('masks addresses and phone numbers quoted in provider replies', () => {
-    assert.equal(
-      redactRecipients('550 5.1.1 <ada.lovelace@example.com>: Recipient address rejected; 21211 +447700900123 is invalid'),
-      '550 5.1.1 <a***@example.com>: Recipient address rejected; 21211 +44*******123 is invalid',
-    );
   });
 });

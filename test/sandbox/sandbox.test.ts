@@ -10,6 +10,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import nodemailer from 'nodemailer';
 import { startSandbox, type InvocationRecord, type Sandbox } from '../../src/sandbox/sandbox.ts';
 import type { GalleryData } from '../../src/sandbox/gallery.ts';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider.ts';
@@ -190,6 +191,24 @@ describe('sandbox (local mode)', { timeout: 90_000 }, () => {
     assert.match(json.error?.message ?? '', /phone_number.*E\.164/);
     assert.equal(json.sms.length, 0);
     assert.ok(json.logs.some((line) => line.level === 'ERROR' && line.json?.['message'] === 'delivery failed'));
+  });
+
+  it('lists mail an app sends to the SMTP port by itself, apart from invocations', async () => {
+    // Prepare
+    const transport = nodemailer.createTransport({ url: sandbox.stack.smtp.url });
+
+    // Act
+    await transport.sendMail({ from: 'app@example.com', to: 'someone@example.com', subject: 'From my app', text: 'Hello from elsewhere' });
+    transport.close();
+    const { messages } = (await (await fetch(`${sandbox.url}/api/messages`)).json()) as { messages: { kind: string; subject: string; invocationId?: number }[] };
+    const { invocations } = (await (await fetch(`${sandbox.url}/api/invocations`)).json()) as { invocations: InvocationRecord[] };
+
+    // Assess
+    const mine = messages.find((m) => m.subject === 'From my app');
+    assert.equal(mine?.kind, 'email');
+    assert.equal(mine?.invocationId, undefined);
+    assert.ok(!invocations.some((record) => record.emails.some((e) => e.subject === 'From my app')));
+    assert.ok(!messages.some((m) => m.subject !== 'From my app'), 'messages from invocations are not listed twice');
   });
 
   it('refuses unknown triggers, non-JSON posts, other origins and other host names', async () => {

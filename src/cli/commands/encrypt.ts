@@ -4,7 +4,7 @@
  * caller names, for tests, replays and emulators that cannot produce real codes.
  */
 import { parseArgs } from 'node:util';
-import { encryptCognitoCode, type CognitoCodeFormat } from '../../kms/cognito-encrypt.ts';
+import type { CognitoCodeFormat } from '../../kms/cognito-encrypt.ts';
 import { keyArnProblem, regionOfKeyArn } from '../../crypto/key-arn.ts';
 import { sampleEvent } from '../../cognito/sample-events.ts';
 import { escapeLikeCognito, resolveTrigger } from '../../sandbox/scenario.ts';
@@ -102,6 +102,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const spin = spinner(io, `Encrypting with ${keyArn}`);
   let code: string;
   try {
+    // Loaded only now: a usage error or --help should not wait for the Encryption SDK.
+    const { encryptCognitoCode } = await import('../../kms/cognito-encrypt.ts');
     code = await encryptCognitoCode({
       plaintext: trigger?.codeIsTemporaryPassword ? escapeLikeCognito(plaintext) : plaintext,
       keyArn,

@@ -6,8 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { maskRecipient } from '../../observability/mask.ts';
-import { invokeInProcess } from '../../sandbox/in-process.ts';
-import { startLocalStack, type LocalStack } from '../../sandbox/local-stack.ts';
+import type { LocalStack } from '../../sandbox/local-stack.ts';
 import { buildEvent, prepareScenario, resolveTrigger, type Scenario } from '../../sandbox/scenario.ts';
 import { keyValues, spinner, UsageError, type CliIo } from '../terminal.ts';
 
@@ -111,6 +110,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const spin = spinner(io, 'Starting the local KMS stand-in');
   let stack: LocalStack | undefined;
   try {
+    // Loaded only now: a usage error or --help should not wait for the Encryption SDK.
+    const [{ startLocalStack }, { invokeInProcess }] = await Promise.all([import('../../sandbox/local-stack.ts'), import('../../sandbox/in-process.ts')]);
     stack = await startLocalStack();
     spin.update('Encrypting the code as Cognito does');
     const event = await buildEvent(scenario, (code) => stack!.encrypt(code, scenario.userPoolId));

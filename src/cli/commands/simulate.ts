@@ -7,9 +7,8 @@
 import { parseArgs } from 'node:util';
 import { maskRecipient } from '../../observability/mask.ts';
 import { DEFAULT_BUNDLE, bundleStatus } from '../../sandbox/bundle.ts';
-import { invokeInProcess, type MemoryLogLine } from '../../sandbox/in-process.ts';
-import { startLambdaProcess } from '../../sandbox/lambda-process.ts';
-import { startLocalStack, type LocalStack } from '../../sandbox/local-stack.ts';
+import type { MemoryLogLine } from '../../sandbox/in-process.ts';
+import type { LocalStack } from '../../sandbox/local-stack.ts';
 import { buildEvent, prepareScenario, resolveTrigger, type Scenario } from '../../sandbox/scenario.ts';
 import { emailView, type EmailView } from '../../sandbox/views.ts';
 import type { ReceivedSms } from '../../sandbox/sms-inbox.ts';
@@ -125,6 +124,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const spin = spinner(io, 'Starting the KMS stand-in and the local inboxes');
   let stack: LocalStack | undefined;
   try {
+    // Loaded only now: a usage error or --help should not wait for the Encryption SDK.
+    const [{ startLocalStack }, { invokeInProcess }, { startLambdaProcess }] = await Promise.all([
+      import('../../sandbox/local-stack.ts'),
+      import('../../sandbox/in-process.ts'),
+      import('../../sandbox/lambda-process.ts'),
+    ]);
     stack = await startLocalStack();
     stack.users.put(scenario.userPoolId, scenario.userName, scenario.profile);
     spin.update('Encrypting the code as Cognito does');

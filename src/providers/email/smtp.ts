@@ -12,6 +12,19 @@ export interface SmtpOptions {
   url: string;
 }
 
+/**
+ * Whether a refused RCPT TO is about the address itself. nodemailer reports it as EENVELOPE with
+ * the command and the rejected list; the enhanced status code then tells the address (5.1.x bad
+ * mailbox/domain, 5.2.x mailbox disabled) from server policy (5.7.1 "relay access denied"),
+ * which another provider may well get past.
+ */
+function isAboutRecipient(e: { recipientRejected?: boolean; command?: string; rejected?: unknown[]; response?: string }): boolean {
+  const atRcpt = e.recipientRejected === true || e.command === 'RCPT TO' || (e.rejected?.length ?? 0) > 0;
+  if (!atRcpt) return false;
+  const enhanced = /\b[245]\.(\d{1,3})\.\d{1,3}\b/.exec(e.response ?? '');
+  return enhanced ? enhanced[1] === '1' || enhanced[1] === '2' : true;
+}
+
 /** SMTP reply classes: 4xx is "try again later", 5xx is "this will never work". */
 function classify(error: unknown): ProviderError {
   const e = error as { responseCode?: number; code?: string; response?: string; message?: string; recipientRejected?: boolean; command?: string; rejected?: unknown[] };
@@ -29,8 +42,7 @@ function classify(error: unknown): ProviderError {
     status,
     providerMessage: e.response ?? e.message ?? String(error),
     hint,
-    // nodemailer reports a refused RCPT TO as EENVELOPE with the command and the rejected list.
-    recipient: e.recipientRejected === true || e.command === 'RCPT TO' || (e.rejected?.length ?? 0) > 0,
+    recipient: isAboutRecipient(e),
     cause: error,
   });
 }

@@ -346,7 +346,7 @@ function invocationCard(record) {
         h('p', { class: 'error-message' }, record.error?.message ?? ''),
         h('small', {}, 'On AWS, Lambda would retry this event twice, then hand it to your dead-letter destination.')),
       h('div', { class: 'timings' },
-        timing('Encrypt (Cognito)', ms(t.encryptMs)),
+        timing('Encrypt (Cognito)', record.code === null ? 'no code' : ms(t.encryptMs)),
         t.initMs !== undefined ? timing('Init (cold start)', ms(t.initMs), 'cold') : timing('Start', 'warm'),
         timing('Handler duration', ms(t.durationMs)),
         timing('Round trip', ms(t.wallMs)),
@@ -378,7 +378,8 @@ function renderDetail(item) {
     cards.push(h('article', { class: 'card' }, h('div', { class: 'card-head' },
       h('h1', { class: 'message-subject' }, `Sent through ${record.delivered?.provider ?? 'your provider'}`),
       h('p', { class: 'hint', style: 'margin:0' }, `The provider accepted the message${record.delivered?.messageId ? ` (id ${record.delivered.messageId})` : ''}. It went to ${record.recipient ?? 'the recipient'} for real: look there.`),
-      badges(record))));
+      badges(record),
+      record.code === null ? null : h('div', { class: 'code-check' }, h('span', {}, 'Code to look for'), h('code', {}, record.code)))));
   }
   clear(detail, cards, invocationCard(record));
 }

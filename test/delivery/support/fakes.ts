@@ -63,8 +63,8 @@ export function virtualClock(start = 1_700_000_000_000): VirtualClock {
 export const unavailable = (provider: string, extra: Partial<ConstructorParameters<typeof ProviderError>[0]> = {}) =>
   new ProviderError({ provider, kind: 'retryable', status: 503, providerMessage: 'Service Unavailable', ...extra });
 
-export const rejected = (provider: string, status: number, providerMessage: string, hint?: string) =>
-  new ProviderError({ provider, kind: 'permanent', status, providerMessage, hint });
+export const rejected = (provider: string, status: number, providerMessage: string, hint?: string, options: { recipient?: boolean } = {}) =>
+  new ProviderError({ provider, kind: 'permanent', status, providerMessage, hint, recipient: options.recipient });
 
 export function emailMessage(overrides: Partial<EmailMessage> = {}): EmailMessage {
   return {
