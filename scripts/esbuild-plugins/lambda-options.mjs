@@ -9,6 +9,7 @@
  */
 import { nativeEccPlugin } from './native-ecc.mjs';
 import { runtimeSdkPlugin } from './runtime-sdk.mjs';
+import { slimMimeTypesPlugin } from './slim-mime-types.mjs';
 
 /**
  * @param {{ plugins?: import('esbuild').Plugin[] }} [options] extra plugins (the build adds the templates one)
@@ -32,7 +33,7 @@ export function lambdaBuildOptions(options = {}) {
     metafile: true,
     // Some CommonJS dependencies call require() for Node built-ins; give ESM output one.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-    plugins: [nativeEccPlugin(), runtimeSdkPlugin(), ...(options.plugins ?? [])],
+    plugins: [nativeEccPlugin(), runtimeSdkPlugin(), slimMimeTypesPlugin(), ...(options.plugins ?? [])],
     logLevel: 'warning',
   };
 }

@@ -1,14 +1,16 @@
 /**
- * esbuild plugin: inside the Encryption SDK's `@aws-crypto/material-management`, resolve its two
- * internal modules `./ecc_decode` and `./pem_helpers` to our native-crypto versions
- * (src/crypto/fast-ecc-decode.ts, src/crypto/fast-ecc-pem.ts). Nothing else of the SDK changes:
- * signature verification, commitment policy, key filtering and the encryption-context checks
- * run the SDK's own code, which calls these modules through the same exports.
+ * esbuild plugin: inside the Encryption SDK, resolve three internal imports to native-crypto
+ * versions, in the Lambda bundle only:
+ *   material-management `./ecc_decode`  → src/crypto/fast-ecc-decode.ts (OpenSSL point decompression)
+ *   material-management `./pem_helpers` → src/crypto/fast-ecc-pem.ts    (DER/PEM without asn1.js)
+ *   `bn.js` in serialize and ecc_encode → src/crypto/fast-ecc-bn.ts      (BigInt, bn.js semantics)
+ * Nothing else of the SDK changes: signature verification, commitment policy, key filtering and
+ * the encryption-context checks run the SDK's own code, which reaches these through the same
+ * imports.
  *
- * The swap happens at the module boundary the SDK itself uses (one import each, from
- * signature_key.js), so it cannot reach code the SDK does not route through it. The build fails
- * if the SDK's module moves or its exports change, rather than shipping a stale swap; the
- * equivalence proof lives in test/perf/native-ecc.test.ts.
+ * The build fails, rather than shipping a stale swap, when a replaced module moves, exports
+ * names the replacement lacks, or when the SDK starts using bn.js in a way the stand-in was not
+ * checked for. The equivalence proof lives in test/perf/native-ecc.test.ts.
  *
  * @example
  * import { nativeEccPlugin } from './esbuild-plugins/native-ecc.mjs';
@@ -25,8 +27,20 @@ export const NATIVE_ECC_SWAPS = {
   './ecc_decode': join(root, 'src/crypto/fast-ecc-decode.ts'),
   './pem_helpers': join(root, 'src/crypto/fast-ecc-pem.ts'),
 };
+export const BN_STAND_IN = join(root, 'src/crypto/fast-ecc-bn.ts');
+
+/**
+ * Every use of bn.js left in the SDK's decrypt path, verbatim (ESM builds). The stand-in
+ * implements exactly these; anything else in these files fails the build.
+ */
+const BN_USES = {
+  'serialize/build/module/src/aad_factory.js': ["new BN(contentLength).toArray('be', 8)"],
+  'serialize/build/module/src/decode_body_header.js': ["new BN([...contentLengthBuff], 16, 'be')", 'contentLengthBN.toNumber()'],
+  'material-management/build/module/src/ecc_encode.js': ['new BN([...y]).mod(new BN(2)).toNumber()'],
+};
 
 const MATERIAL_MANAGEMENT_SRC = /[\\/]node_modules[\\/]@aws-crypto[\\/]material-management[\\/]build[\\/](?:main|module)[\\/]src$/;
+const AWS_CRYPTO_FILE = /[\\/]node_modules[\\/]@aws-crypto[\\/](.+)$/;
 
 function exportedNames(source) {
   const names = new Set();
@@ -36,12 +50,35 @@ function exportedNames(source) {
   return [...names].sort();
 }
 
+function checkBnUses(importer) {
+  const relative = AWS_CRYPTO_FILE.exec(importer)?.[1]?.replaceAll('\\', '/');
+  const expected = relative === undefined ? undefined : BN_USES[relative];
+  if (expected === undefined) {
+    throw new Error(`native-ecc: ${importer} imports bn.js, which the stand-in (src/crypto/fast-ecc-bn.ts) was not checked for`);
+  }
+  // Drop the inline source map, then every mention of BN must be the import or a known use.
+  const source = readFileSync(importer, 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '');
+  let rest = source.replace("import BN from 'bn.js';", '');
+  for (const use of expected) {
+    if (!rest.includes(use)) throw new Error(`native-ecc: ${importer} no longer contains \`${use}\`; re-check src/crypto/fast-ecc-bn.ts`);
+    rest = rest.replaceAll(use, '');
+  }
+  if (/\bBN\b/.test(rest.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ''))) {
+    throw new Error(`native-ecc: ${importer} uses bn.js in a new way; re-check src/crypto/fast-ecc-bn.ts`);
+  }
+}
+
 /**
  * @param {{ onSwap?: (original: string, replacement: string) => void }} [options]
  * @returns {import('esbuild').Plugin}
  */
 export function nativeEccPlugin(options = {}) {
   const checked = new Set();
+  const once = (key, check) => {
+    if (checked.has(key)) return;
+    check();
+    checked.add(key);
+  };
   return {
     name: 'native-ecc',
     setup(build) {
@@ -50,7 +87,7 @@ export function nativeEccPlugin(options = {}) {
         const key = args.path.replace(/\.js$/, '');
         const replacement = NATIVE_ECC_SWAPS[key];
         const original = join(args.resolveDir, `${key.slice(2)}.js`);
-        if (!checked.has(original)) {
+        once(original, () => {
           const expected = exportedNames(readFileSync(original, 'utf8'));
           const provided = exportedNames(readFileSync(replacement, 'utf8'));
           const missing = expected.filter((name) => !provided.includes(name));
@@ -60,10 +97,17 @@ export function nativeEccPlugin(options = {}) {
                 'Update the replacement and re-run test/perf/native-ecc.test.ts before building.',
             );
           }
-          checked.add(original);
           options.onSwap?.(original, replacement);
-        }
+        });
         return { path: replacement };
+      });
+      build.onResolve({ filter: /^bn\.js$/ }, (args) => {
+        if (!AWS_CRYPTO_FILE.test(args.importer)) return undefined;
+        once(args.importer, () => {
+          checkBnUses(args.importer);
+          options.onSwap?.(args.importer, BN_STAND_IN);
+        });
+        return { path: BN_STAND_IN };
       });
     },
   };

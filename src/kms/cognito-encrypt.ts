@@ -38,6 +38,22 @@ export interface EncryptCognitoCodeInput {
    * 'v2': what some emulators send — format v2, suite 0x0578 (signed, committing), no context.
    */
   format?: CognitoCodeFormat | undefined;
+  /**
+   * Credentials to sign the KMS calls with. Default: dummy ones for a loopback endpoint (the
+   * stand-in checks that requests are signed, not by whom, and a user's expired SSO profile must
+   * not break the sandbox), else the SDK's default chain.
+   */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+}
+
+function isLoopback(endpoint: string | undefined): boolean {
+  if (!endpoint) return false;
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  } catch {
+    return false;
+  }
 }
 
 // FORBID_ENCRYPT_ALLOW_DECRYPT is the only policy under which the SDK still emits the
@@ -48,9 +64,12 @@ const committingClient = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DE
 /** Returns the base64 Encryption SDK message, as found in `event.request.code`. */
 export async function encryptCognitoCode(input: EncryptCognitoCodeInput): Promise<string> {
   const region = input.region ?? regionOfKeyArn(input.keyArn);
+  const credentials =
+    input.credentials ?? (isLoopback(input.kmsEndpoint) ? { accessKeyId: 'cognito-relay-local', secretAccessKey: 'cognito-relay-local' } : undefined);
   const kms = new KMS({
     ...(region === undefined ? {} : { region }),
     ...(input.kmsEndpoint === undefined ? {} : { endpoint: input.kmsEndpoint }),
+    ...(credentials === undefined ? {} : { credentials }),
   });
   try {
     const keyring = new KmsKeyringNode({ generatorKeyId: input.keyArn, clientProvider: () => kms });

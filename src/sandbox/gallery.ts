@@ -77,6 +77,9 @@ export function createGallery(options: GalleryOptions) {
   const defaultLocale = options.defaultLocale ?? 'en';
   const names = ['templates/', 'built-in'];
 
+  // The default locale is the one most users get: show it first.
+  const defaultFirst = (locales: string[]) => [...locales.filter((l) => l === defaultLocale), ...locales.filter((l) => l !== defaultLocale)];
+
   function loadStore(): { store: TemplateStore; problems: string[] } {
     try {
       return { store: loadTemplateStoreFromDirs([options.userDir, options.builtinDir], { names }), problems: [] };
@@ -96,11 +99,13 @@ export function createGallery(options: GalleryOptions) {
   }
 
   return {
+    /** Every locale with a template folder, user or built-in. */
+    locales: (): string[] => defaultFirst(loadStore().store.locales()),
     /** Renders everything now, re-reading the folders (edits show without a restart). */
     render(): GalleryData {
       const { store, problems } = loadStore();
       const renderer = createRenderer({ store, defaultLocale });
-      const locales = store.locales();
+      const locales = defaultFirst(store.locales());
       const cards: GalleryCard[] = [];
       for (const trigger of TRIGGER_NAMES) {
         const channels = TRIGGERS.filter((t) => t.name === trigger).map((t) => t.channel);

@@ -23,6 +23,8 @@ const CONTROL = '\u001ecognito-relay-sandbox ';
 /** Extra time allowed for the INIT phase on a cold start (Lambda gives init its own 10 s). */
 const INIT_ALLOWANCE_MS = 10_000;
 const STDERR_TAIL_CHARS = 4_000;
+/** How long stderr lines written just before a result may lag behind it (separate pipes). */
+const STDERR_SETTLE_MS = 10;
 /** Time for a result written right at the deadline to cross the pipe. */
 const TIMEOUT_GRACE_MS = 50;
 
@@ -188,7 +190,9 @@ export function startLambdaProcess(options: LambdaProcessOptions): LambdaProcess
     const record = (stream: 'stdout' | 'stderr', text: string) => {
       if (!text.trim()) return;
       if (proc.current) proc.current.logs.push(toLogLine(stream, text, proc.current.startedAt, false));
-      else proc.initLogs.push(toLogLine(stream, text, proc.startedAt, true));
+      // Before the first call: INIT output. Between calls (a late stderr line, a timer firing in
+      // the handler's module): kept for the next call, as Lambda's log stream would show it.
+      else proc.initLogs.push(toLogLine(stream, text, proc.startedAt, !proc.initConsumed));
     };
     lines(child.stdout, (chunk) => {
       for (const text of chunk) {
@@ -275,11 +279,10 @@ export function startLambdaProcess(options: LambdaProcessOptions): LambdaProcess
     } finally {
       clearTimeout(initTimer);
     }
-    if (!proc.initConsumed) {
-      // INIT output belongs to the first invocation, as in Lambda's log stream.
-      logs.push(...proc.initLogs);
-      proc.initConsumed = true;
-    }
+    // INIT output belongs to the first invocation, as in Lambda's log stream; output written
+    // between invocations to the next one.
+    logs.push(...proc.initLogs.splice(0));
+    proc.initConsumed = true;
 
     state = 'busy';
     const startedAt = Date.now();
@@ -295,8 +298,7 @@ export function startLambdaProcess(options: LambdaProcessOptions): LambdaProcess
         onControl(control) {
           if (control.type !== 'result' || control.id !== requestId) return;
           clearTimeout(timer);
-          proc.current = undefined;
-          resolve({
+          const outcome: InvocationOutcome = {
             requestId,
             ok: control.ok === true,
             ...(control.error ? { error: control.error } : {}),
@@ -306,7 +308,12 @@ export function startLambdaProcess(options: LambdaProcessOptions): LambdaProcess
             wallMs: Date.now() - requested,
             ...(control.maxMemoryMb === undefined ? {} : { maxMemoryMb: control.maxMemoryMb }),
             logs,
-          });
+          };
+          // stderr is another pipe: give lines written just before the result time to arrive.
+          setTimeout(() => {
+            if (proc.current?.logs === logs) proc.current = undefined;
+            resolve(outcome);
+          }, STDERR_SETTLE_MS);
         },
         onExit(code, signal) {
           clearTimeout(timer);

@@ -30,6 +30,10 @@ Options:
   -h, --help        show this help
 `;
 
+// The sandbox encrypts codes with the AWS SDK; on Node 20 the SDK's notice about its 2027 Node
+// support would land in the middle of the invocation lines (the function process gets the same).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: string) => (text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
 const bold = paint('1');

@@ -165,7 +165,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       smtpUrl: stack.smtp.url,
       userPoolId: SAMPLE_POOL_ID,
       triggers: TRIGGERS.map((t) => ({ source: t.source, channel: t.channel, name: t.name, needsCode: t.needsCode, codeIsTemporaryPassword: t.codeIsTemporaryPassword })),
-      locales: gallery.render().locales,
+      locales: gallery.locales(),
       templates: { userDir: templatesDir, builtinDir },
       ...(lastBuild ? { lastBuild } : {}),
     };

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -20,6 +22,7 @@ import cdkNag from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { CognitoRelay, type CognitoRelayProps } from '../../infra/cdk/src/cognito-relay.ts';
 import { RelayExampleStack } from '../../infra/cdk/example/stack.ts';
+import { failedDeliveryRollup } from './emf.ts';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -301,6 +304,171 @@ describe('CognitoRelay (CDK construct)', () => {
   });
 });
 
+/** The relay's statements that send through an AWS provider, by Sid. */
+function awsSendStatements(built: Built): Record<string, Record<string, unknown>> {
+  const roleId = only(built.resources, 'AWS::IAM::Role')[0];
+  return Object.fromEntries(
+    relayStatements(built.resources, roleId)
+      .filter((s) => /^(ses|sns|sms-voice):/.test(String(s['Action'])))
+      .map((s) => [String(s['Sid']), s]),
+  );
+}
+
+/** An ARN as deployed in eu-west-1 of ACCOUNT (the partition stays a reference in the template). */
+function deployedArn(stack: Stack, value: unknown): string {
+  const join = stack.resolve(value) as { 'Fn::Join'?: [string, unknown[]] } | string;
+  if (typeof join === 'string') return join;
+  return join['Fn::Join']![1].map((part) => (typeof part === 'string' ? part : (part as { Ref: string }).Ref === 'AWS::Partition' ? 'aws' : JSON.stringify(part))).join('');
+}
+
+describe('CognitoRelay with AWS providers (SES, SNS, End User Messaging)', () => {
+  it('grants no send permission of an AWS provider when none is configured', () => {
+    assert.deepEqual(awsSendStatements(build()), {});
+  });
+
+  it('grants ses:SendEmail on the sender address and domain identities and the configuration set, when ses is configured', () => {
+    const built = build({
+      email: { providers: ['sendgrid', 'ses'], from: 'no-reply@mail.example.com', settings: { SES_CONFIGURATION_SET: 'relay-events' } },
+      sms: undefined,
+    });
+    const { SendEmailWithSes: ses, ...others } = awsSendStatements(built);
+    assert.deepEqual(Object.keys(others), []);
+    assert.equal(ses?.['Action'], 'ses:SendEmail');
+    assert.deepEqual((ses?.['Resource'] as unknown[]).map((r) => deployedArn(built.stack, r)), [
+      `arn:aws:ses:${REGION}:${ACCOUNT}:identity/no-reply@mail.example.com`,
+      `arn:aws:ses:${REGION}:${ACCOUNT}:identity/mail.example.com`,
+      `arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/relay-events`,
+    ]);
+  });
+
+  it('uses SES_REGION for the SES ARNs and adds the templates only with sesTemplates', () => {
+    const built = build({ email: { providers: ['ses'], from: 'a@example.com', sesTemplates: true, settings: { SES_REGION: 'us-east-1' } }, sms: undefined });
+    const resources = (awsSendStatements(built)['SendEmailWithSes']?.['Resource'] as unknown[]).map((r) => deployedArn(built.stack, r));
+    assert.deepEqual(resources, [
+      `arn:aws:ses:us-east-1:${ACCOUNT}:identity/a@example.com`,
+      `arn:aws:ses:us-east-1:${ACCOUNT}:identity/example.com`,
+      `arn:aws:ses:us-east-1:${ACCOUNT}:template/*`,
+    ]);
+  });
+
+  it('grants sns:Publish on "*" only when sns is an SMS provider', () => {
+    const withSns = awsSendStatements(build({ sms: { providers: ['twilio', 'sns'], secrets: {}, settings: { TWILIO_ACCOUNT_SID: 'AC1' } } }));
+    assert.deepEqual(withSns, { SendSmsWithSns: { Sid: 'SendSmsWithSns', Action: 'sns:Publish', Effect: 'Allow', Resource: '*' } });
+  });
+
+  it('grants sms-voice:SendTextMessage on the given ARNs, or "*" by default, only when eum is an SMS provider', () => {
+    const byDefault = awsSendStatements(build({ sms: { providers: ['eum'] } }));
+    assert.deepEqual(byDefault, { SendSmsWithEndUserMessaging: { Sid: 'SendSmsWithEndUserMessaging', Action: 'sms-voice:SendTextMessage', Effect: 'Allow', Resource: '*' } });
+    const pool = `arn:aws:sms-voice:${REGION}:${ACCOUNT}:pool/pool-0123`;
+    const narrowed = awsSendStatements(build({ sms: { providers: ['eum'], eumResources: [pool] } }));
+    assert.equal(narrowed['SendSmsWithEndUserMessaging']?.['Resource'], pool);
+  });
+
+  it('does not mistake a provider whose name merely contains an AWS one', () => {
+    // "resend" contains "se", "sendgrid" starts with "se": neither is ses.
+    assert.deepEqual(awsSendStatements(build({ email: { providers: ['resend', 'sendgrid'], from: 'a@example.com' }, sms: undefined })), {});
+  });
+});
+
+describe('CognitoRelay delivery settings', () => {
+  const variablesOf = (built: Built) =>
+    (only(built.resources, 'AWS::Lambda::Function')[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+
+  it('passes the delivery settings and SMS limits to the function', () => {
+    const built = build({
+      idempotency: true,
+      delivery: { maxAttempts: 2, attemptTimeout: Duration.seconds(4), circuitBreakerThreshold: 5, circuitBreakerCooldown: Duration.minutes(1) },
+      sms: { providers: ['twilio'], settings: { TWILIO_ACCOUNT_SID: 'AC1' }, allowedCountries: ['1', '44'], maxPerNumberPerHour: 5 },
+    });
+    const variables = variablesOf(built);
+    assert.deepEqual(
+      Object.fromEntries(['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR'].map((name) => [name, variables[name]])),
+      { MAX_ATTEMPTS: '2', ATTEMPT_TIMEOUT_MS: '4000', CIRCUIT_BREAKER_THRESHOLD: '5', CIRCUIT_BREAKER_COOLDOWN_MS: '60000', SMS_ALLOWED_COUNTRIES: '1,44', SMS_MAX_PER_NUMBER_PER_HOUR: '5' },
+    );
+  });
+
+  it('sets none of them when not given, so the relay keeps its defaults', () => {
+    const variables = variablesOf(build());
+    for (const name of ['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR']) {
+      assert.equal(variables[name], undefined, name);
+    }
+  });
+
+  it('refuses an SMS per-number limit without an idempotency table to count in', () => {
+    assert.throws(() => build({ sms: { providers: ['twilio'], maxPerNumberPerHour: 5 } }), /maxPerNumberPerHour needs an idempotency table/);
+  });
+
+  it('refuses an attempt timeout that leaves no room in the function timeout, and out-of-range values', () => {
+    assert.throws(() => build({ timeout: Duration.seconds(10), delivery: { attemptTimeout: Duration.millis(9_500) } }), /leaves no room in the function timeout/);
+    assert.doesNotThrow(() => build({ timeout: Duration.seconds(10), delivery: { attemptTimeout: Duration.seconds(9) } }));
+    assert.throws(() => build({ delivery: { maxAttempts: 11 } }), /maxAttempts must be a whole number from 1 to 10/);
+    assert.throws(() => build({ sms: { providers: ['twilio'], allowedCountries: ['GB'] } }), /"GB" is not a country calling code/);
+    assert.throws(() => build({ sms: { providers: ['twilio'], settings: { SMS_MAX_PER_NUMBER_PER_HOUR: '5' } } }), /set by the construct/);
+  });
+
+  it('uses an existing idempotency table instead of creating one', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Existing', { env: { account: ACCOUNT, region: REGION } });
+    const table = dynamodb.Table.fromTableName(stack, 'Mine', 'relay-idempotency');
+    new CognitoRelay(stack, 'Relay', { code, idempotencyTable: table, email: { providers: ['smtp'], from: 'a@example.com' }, sms: { providers: ['twilio'], maxPerNumberPerHour: 3 } });
+    const template = Template.fromStack(stack);
+
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ IDEMPOTENCY_TABLE: 'relay-idempotency' }) } });
+    const statement = (Object.values(template.toJSON()['Resources'] as Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => (r.Properties?.['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement)
+      .find((s) => s['Sid'] === 'IdempotencyRecords'))!;
+    assert.equal(deployedArn(stack, statement['Resource']), `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/relay-idempotency`);
+    assert.throws(
+      () => new CognitoRelay(stack, 'Both', { code, idempotency: true, idempotencyTable: table, email: { providers: ['smtp'], from: 'a@example.com' } }),
+      /not both/,
+    );
+  });
+});
+
+describe('CognitoRelay alarms', () => {
+  const alarmsOf = (built: Built) => ofType(built.resources, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties!);
+
+  it('alarms on failed hand-overs to the dead-letter queue and on events Lambda dropped', () => {
+    const { template, resources } = build();
+    const [fnId] = only(resources, 'AWS::Lambda::Function');
+    for (const metricName of ['DestinationDeliveryFailures', 'AsyncEventsDropped']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: ref(fnId) }], Statistic: 'Sum', Threshold: 1,
+      });
+    }
+  });
+
+  it('alarms on failed deliveries per configured channel, with exactly the dimensions the relay writes', () => {
+    for (const channel of ['email', 'sms'] as const) {
+      const rollup = failedDeliveryRollup(channel);
+      const deliveries = alarmsOf(build()).filter((a) => a['MetricName'] === rollup.metricName && a['Namespace'] === rollup.namespace);
+      const forChannel = deliveries.filter((a) => (a['Dimensions'] as { Name: string; Value: string }[]).some((d) => d.Name === 'channel' && d.Value === channel));
+      assert.equal(forChannel.length, 1, channel);
+      const dimensions = Object.fromEntries((forChannel[0]!['Dimensions'] as { Name: string; Value: string }[]).map((d) => [d.Name, d.Value]));
+      assert.deepEqual(dimensions, rollup.dimensions);
+      assert.equal(forChannel[0]!['Statistic'], 'Sum');
+    }
+  });
+
+  it('has no failed-delivery alarm for a channel that is not configured', () => {
+    const emailOnly = alarmsOf(build({ sms: undefined }));
+    const channels = emailOnly.filter((a) => a['MetricName'] === 'Deliveries').map((a) => (a['Dimensions'] as { Name: string; Value: string }[]).find((d) => d.Name === 'channel')?.Value);
+    assert.deepEqual(channels, ['email']);
+  });
+
+  it('sends every alarm to the alarm topic', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Topic', { env: { account: ACCOUNT, region: REGION } });
+    const relay = new CognitoRelay(stack, 'Relay', {
+      code, alarmTopic: new sns.Topic(stack, 'Alarms'), email: { providers: ['smtp'], from: 'a@example.com' }, sms: { providers: ['sns'] },
+    });
+    assert.equal(relay.alarms.length, 6);
+    Template.fromStack(stack).allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }] });
+  });
+});
+
 describe('the CDK example app', () => {
   it('synthesises a pool wired to the relay and outputs what the guide uses', () => {
     const stack = new RelayExampleStack(new App(), 'Example', {
@@ -319,11 +487,17 @@ describe('the CDK example app', () => {
 
 describe('CognitoRelay and cdk-nag (AwsSolutions)', () => {
   /** Synthesises a stack with the pack on; returns `rule at path` for every unacknowledged finding. */
-  function nagFindings(acknowledgeTestPool: boolean): { violations: string[]; relay: CognitoRelay } {
+  type RelayChannels = Pick<CognitoRelayProps, 'email' | 'sms'>;
+  function nagFindings(
+    acknowledgeTestPool: boolean,
+    channels?: (stack: Stack) => RelayChannels,
+    envAgnostic = false,
+    afterwards?: (relay: CognitoRelay) => void,
+  ): { violations: string[]; relay: CognitoRelay } {
     const outdir = mkdtempSync(join(tmpdir(), 'cdk-nag-'));
     try {
       const app = new App({ outdir });
-      const stack = new Stack(app, 'Nag', { env: { account: ACCOUNT, region: REGION } });
+      const stack = new Stack(app, 'Nag', envAgnostic ? {} : { env: { account: ACCOUNT, region: REGION } });
       Validations.of(app).addPlugins(new cdkNag.AwsSolutionsChecks(app));
       const pool = new cognito.UserPool(stack, 'Users', {
         enableSmsRole: true,
@@ -340,9 +514,12 @@ describe('CognitoRelay and cdk-nag (AwsSolutions)', () => {
         userPool: pool,
         code,
         idempotency: true,
-        email: { providers: ['sendgrid'], from: 'no-reply@example.com', secrets: { SENDGRID_API_KEY: secretsmanager.Secret.fromSecretNameV2(stack, 'Sg', 'prod/sendgrid') } },
-        sms: { providers: ['twilio'], secrets: { TWILIO_AUTH_TOKEN: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Tw', { parameterName: '/prod/twilio' }) } },
+        ...(channels?.(stack) ?? {
+          email: { providers: ['sendgrid'], from: 'no-reply@example.com', secrets: { SENDGRID_API_KEY: secretsmanager.Secret.fromSecretNameV2(stack, 'Sg', 'prod/sendgrid') } },
+          sms: { providers: ['twilio'], secrets: { TWILIO_AUTH_TOKEN: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Tw', { parameterName: '/prod/twilio' }) } },
+        }),
       });
+      afterwards?.(relay);
       try {
         app.synth();
       } catch {
@@ -365,6 +542,33 @@ describe('CognitoRelay and cdk-nag (AwsSolutions)', () => {
     const acknowledgements = collectAcknowledgements(relay);
     assert.deepEqual(acknowledgements.map((a) => a.id.replace(/^Annotation::/, '')).sort(), ['AwsSolutions-L1', 'AwsSolutions-SQS3']);
     for (const { id, reason } of acknowledgements) assert.ok(reason.length > 20, `${id} needs a reason`);
+  });
+
+  const awsProviders = (): RelayChannels => ({
+    email: { providers: ['ses'], from: 'no-reply@example.com', sesTemplates: true, settings: { SES_CONFIGURATION_SET: 'relay' } },
+    sms: { providers: ['sns', 'eum'] },
+  });
+
+  for (const envAgnostic of [false, true]) {
+    it(`acknowledges exactly the wildcards AWS providers need, with reasons${envAgnostic ? ' (environment-agnostic stack)' : ''}`, () => {
+      const { violations, relay } = nagFindings(true, awsProviders, envAgnostic);
+
+      assert.deepEqual(violations, []);
+      const acknowledgements = collectAcknowledgements(relay)
+        .map((a) => ({ ...a, id: a.id.replace(/^Annotation::/, '') }))
+        .filter((a) => a.id.includes('IAM5'));
+      assert.equal(acknowledgements.length, 2);
+      assert.ok(acknowledgements.some((a) => a.id === 'AwsSolutions-IAM5[Resource::*]' && /phone number/.test(a.reason) && /sms-voice/.test(a.reason)));
+      assert.ok(acknowledgements.some((a) => /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:ses:.+:template\/\*\]$/.test(a.id)));
+    });
+  }
+
+  it('still reports a wildcard the construct did not ask for', () => {
+    const { violations } = nagFindings(true, awsProviders, false, (relay) =>
+      relay.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] })),
+    );
+
+    assert.deepEqual(violations, ['AwsSolutions-IAM5[Resource::arn:aws:s3:::bucket/*] at Nag/Relay/Role/DefaultPolicy/Resource']);
   });
 
   it('does report findings outside the construct (the pack is really running)', () => {

@@ -39,6 +39,7 @@ const CUSTOM_TAGS = [...tagsFor('Ref'), ...tagsFor('Condition'), ...FUNCTIONS.fl
 export type Template = {
   AWSTemplateFormatVersion?: string;
   Parameters: Record<string, Record<string, unknown>>;
+  Rules?: Record<string, { RuleCondition?: unknown; Assertions: { Assert: unknown; AssertDescription?: string }[] }>;
   Conditions: Record<string, unknown>;
   Resources: Record<string, { Type: string; Condition?: string; DependsOn?: string | string[]; Properties?: Record<string, unknown> }>;
   Outputs: Record<string, { Value: unknown; Condition?: string; Description?: string }>;
@@ -48,12 +49,8 @@ export function readTemplate(path: string): Template {
   return parse(readFileSync(path, 'utf8'), { customTags: CUSTOM_TAGS }) as Template;
 }
 
-/**
- * The template as CloudFormation would deploy it with these parameter values: conditions
- * evaluated, resources and outputs whose condition is false dropped, `Fn::If` replaced by the
- * chosen branch and `AWS::NoValue` removed. `Ref` / `Fn::GetAtt` / `Fn::Sub` stay as they are.
- */
-export function render(template: Template, values: Record<string, string>): Template {
+/** Evaluates conditions (and rules) the way CloudFormation does, for one set of parameter values. */
+function evaluator(template: Template, values: Record<string, string>) {
   const parameter = (name: string): string => {
     if (name in values) return values[name]!;
     const fallback = template.Parameters[name]?.['Default'];
@@ -68,16 +65,30 @@ export function render(template: Template, values: Record<string, string>): Temp
     }
     return conditions.get(name)!;
   };
-  const scalar = (node: unknown): string => {
+  /** A string (or, from Fn::Split, a list): what Fn::Equals compares. */
+  const value = (node: unknown): string | string[] => {
     if (typeof node === 'string' || typeof node === 'number') return String(node);
-    const ref = (node as { Ref?: string }).Ref;
-    if (ref !== undefined) return parameter(ref);
-    throw new Error(`cannot evaluate ${JSON.stringify(node)} in a condition`);
+    if (Array.isArray(node)) return node.map((item) => String(value(item)));
+    const [[fn, args]] = Object.entries(node as Record<string, unknown>) as [[string, unknown]];
+    switch (fn) {
+      case 'Ref': return parameter(args as string);
+      case 'Fn::Sub': return (args as string).replace(/\$\{([^}]+)\}/g, (_, name: string) => parameter(name));
+      case 'Fn::Split': {
+        const [delimiter, source] = args as [string, unknown];
+        return String(value(source)).split(delimiter);
+      }
+      case 'Fn::Join': {
+        const [delimiter, items] = args as [string, unknown];
+        const list = value(items);
+        return (Array.isArray(list) ? list : [list]).join(delimiter);
+      }
+      default: throw new Error(`cannot evaluate ${fn} in a condition`);
+    }
   };
   const truth = (node: unknown): boolean => {
     const [[fn, args]] = Object.entries(node as Record<string, unknown>) as [[string, unknown]];
     switch (fn) {
-      case 'Fn::Equals': return scalar((args as unknown[])[0]) === scalar((args as unknown[])[1]);
+      case 'Fn::Equals': return value((args as unknown[])[0]) === value((args as unknown[])[1]);
       case 'Fn::Not': return !truth((args as unknown[])[0]);
       case 'Fn::And': return (args as unknown[]).every(truth);
       case 'Fn::Or': return (args as unknown[]).some(truth);
@@ -85,6 +96,29 @@ export function render(template: Template, values: Record<string, string>): Temp
       default: throw new Error(`unsupported condition function ${fn}`);
     }
   };
+  return { parameter, condition, truth };
+}
+
+/**
+ * The AssertDescription of every rule these parameter values break: CloudFormation refuses to
+ * create or update the stack with them.
+ */
+export function brokenRules(template: Template, values: Record<string, string>): string[] {
+  const { truth } = evaluator(template, values);
+  return Object.values(template.Rules ?? {}).flatMap((rule) =>
+    rule.RuleCondition === undefined || truth(rule.RuleCondition)
+      ? rule.Assertions.filter((assertion) => !truth(assertion.Assert)).map((assertion) => assertion.AssertDescription ?? 'unnamed assertion')
+      : [],
+  );
+}
+
+/**
+ * The template as CloudFormation would deploy it with these parameter values: conditions
+ * evaluated, resources and outputs whose condition is false dropped, `Fn::If` replaced by the
+ * chosen branch and `AWS::NoValue` removed. `Ref` / `Fn::GetAtt` / `Fn::Sub` stay as they are.
+ */
+export function render(template: Template, values: Record<string, string>): Template {
+  const { condition } = evaluator(template, values);
   const NO_VALUE = Symbol('NoValue');
   const walk = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(walk).filter((item) => item !== NO_VALUE);

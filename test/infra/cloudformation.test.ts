@@ -6,14 +6,19 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, Stack } from 'aws-cdk-lib';
+import { statSync } from 'node:fs';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CognitoRelay } from '../../infra/cdk/src/cognito-relay.ts';
-import { readTemplate, render, type Template } from './cfn-yaml.ts';
+import { PROVIDER_LOADERS } from '../../src/providers/registry.ts';
+import type { ProviderDefinition } from '../../src/providers/types.ts';
+import { brokenRules, readTemplate, render, type Template } from './cfn-yaml.ts';
+import { failedDeliveryRollup } from './emf.ts';
 import { PROPERTY_TYPES, RESOURCE_TYPES, type TypeSpec } from './fixtures/cloudformation-spec.ts';
 
 const TEMPLATE_PATH = new URL('../../infra/cloudformation/cognito-relay.yaml', import.meta.url).pathname;
@@ -49,6 +54,14 @@ function checkAgainstSpec(where: string, value: unknown, spec: TypeSpec): void {
   assert.deepEqual(missing, [], `${where}: required properties missing (${spec.docs})`);
 }
 
+function statementsOf(rendered: Template, id: string): Record<string, unknown>[] {
+  return (resource(rendered, id).Properties!['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement;
+}
+
+function variablesOf(rendered: Template): Record<string, unknown> {
+  return (resource(rendered, 'Function').Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables;
+}
+
 function resource(rendered: Template, id: string) {
   const found = rendered.Resources[id];
   assert.ok(found, `resource ${id}`);
@@ -56,6 +69,10 @@ function resource(rendered: Template, id: string) {
 }
 
 describe('CloudFormation template', () => {
+  it('stays under the 51,200 bytes CloudFormation accepts inline, so deploy needs no S3 bucket for it', () => {
+    assert.ok(statSync(TEMPLATE_PATH).size < 51_200, `${statSync(TEMPLATE_PATH).size} bytes`);
+  });
+
   it('is a CloudFormation template whose resources all use types it is checked against', () => {
     assert.equal(template.AWSTemplateFormatVersion, '2010-09-09');
     const types = new Set(Object.values(template.Resources).map((r) => r.Type));
@@ -148,22 +165,29 @@ describe('CloudFormation template', () => {
     });
   });
 
-  it('grants the function role nothing on "*" and reads only the secrets it was given', () => {
-    for (const rendered of [newPool, existingPool]) {
+  it('grants the function role nothing on "*" but an SMS send, and reads only the secrets it was given', () => {
+    const everyAwsProvider = render(template, { ...NEW_POOL, EmailProviders: 'ses', SmsProviders: 'sns,eum' });
+    for (const rendered of [newPool, existingPool, everyAwsProvider]) {
       for (const id of ['RolePolicy', 'PoolAccessPolicy']) {
-        const statements = (resource(rendered, id).Properties!['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement;
-        for (const statement of statements) assert.notEqual(statement['Resource'], '*', `${id} ${JSON.stringify(statement)}`);
+        for (const statement of statementsOf(rendered, id)) {
+          if (statement['Resource'] === '*' || JSON.stringify(statement['Resource']) === '["*"]') {
+            assert.ok(['SendSmsWithSns', 'SendSmsWithEndUserMessaging'].includes(String(statement['Sid'])), `${id} ${JSON.stringify(statement)}`);
+          }
+        }
       }
     }
-    const secretReads = (resource(existingPool, 'RolePolicy').Properties!['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement
-      .filter((s) => s['Action'] === 'secretsmanager:GetSecretValue');
-    assert.deepEqual(secretReads.map((s) => s['Resource']), [{ Ref: 'SendGridApiKeySecretArn' }]);
+    const secretReads = statementsOf(existingPool, 'RolePolicy').filter((s) => s['Action'] === 'secretsmanager:GetSecretValue');
+    assert.deepEqual(secretReads.map((s) => s['Resource']), [[{ Ref: 'SendGridApiKeySecretArn' }]]);
+    const noSecrets = render(template, { ...EXISTING_POOL, SendGridApiKeySecretArn: '', EmailProviders: 'ses' });
+    assert.deepEqual(statementsOf(noSecrets, 'RolePolicy').filter((s) => s['Action'] === 'secretsmanager:GetSecretValue'), []);
   });
 
   it('hides every secret parameter and passes secrets to the function only as ARNs', () => {
-    const secretParameters = Object.keys(template.Parameters).filter((name) => /Secret|Token|Password|ApiKey/i.test(name));
-    assert.deepEqual(secretParameters.sort(), ['SendGridApiKeySecretArn', 'SmtpUrlSecretArn', 'TwilioAuthTokenSecretArn']);
+    const secretParameters = Object.keys(template.Parameters).filter((name) => name.endsWith('SecretArn'));
     for (const name of secretParameters) assert.equal(template.Parameters[name]!['NoEcho'], true, name);
+    // Only secret ARNs are hidden: a NoEcho setting could not be checked in the console.
+    const hidden = Object.keys(template.Parameters).filter((name) => template.Parameters[name]!['NoEcho']);
+    assert.deepEqual(hidden.sort(), secretParameters.sort());
     const variables = (resource(newPool, 'Function').Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables;
     for (const [name, value] of Object.entries(variables)) {
       if (JSON.stringify(value).includes('SecretArn')) assert.match(name, /_SECRET_ARN$/);
@@ -186,6 +210,162 @@ describe('CloudFormation template', () => {
     assert.equal(existingPool.Resources['Idempotency'], undefined);
     const variables = (resource(existingPool, 'Function').Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables;
     assert.equal(variables['IDEMPOTENCY_TABLE'], undefined);
+  });
+});
+
+/** Every setting of every provider in the registry, as the relay reads it. */
+async function providerSettings(): Promise<{ env: string; secret: boolean; provider: string }[]> {
+  const settings = new Map<string, { env: string; secret: boolean; provider: string }>();
+  for (const loaders of Object.values(PROVIDER_LOADERS) as Record<string, () => Promise<{ default: ProviderDefinition }>>[]) {
+    for (const [provider, load] of Object.entries(loaders)) {
+      for (const spec of (await load()).default.settings) settings.set(spec.env, { env: spec.env, secret: Boolean(spec.secret), provider });
+    }
+  }
+  return [...settings.values()];
+}
+
+/** The parameter an environment variable is taken from: `!If [HasX, !Ref X, !Ref AWS::NoValue]`. */
+function parameterFor(variable: string): string | undefined {
+  const value = (template.Resources['Function']!.Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables[variable] as
+    | { 'Fn::If'?: [string, { Ref?: string }, { Ref?: string }] }
+    | undefined;
+  const [, whenSet, otherwise] = value?.['Fn::If'] ?? [];
+  return otherwise?.Ref === 'AWS::NoValue' ? whenSet?.Ref : undefined;
+}
+
+describe('CloudFormation template: provider settings, AWS providers, delivery', async () => {
+  const settings = await providerSettings();
+
+  it('takes every provider setting of the registry as an optional parameter, secrets as hidden Secrets Manager ARNs', () => {
+    const missing: string[] = [];
+    const all: Record<string, string> = {};
+    for (const { env, secret, provider } of settings) {
+      const variable = secret ? `${env}_SECRET_ARN` : env;
+      const name = parameterFor(variable);
+      if (!name || !template.Parameters[name]) {
+        missing.push(`${variable} (${provider})`);
+        continue;
+      }
+      const parameter = template.Parameters[name]!;
+      assert.equal(parameter['Default'], '', name);
+      assert.equal(Boolean(parameter['NoEcho']), secret, `${name} NoEcho`);
+      if (secret) assert.ok(new RegExp(parameter['AllowedPattern'] as string).test('arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/x-AbCdEf'), name);
+      all[name] = secret ? SECRET(env.toLowerCase()) : `value-of-${env}`;
+    }
+    assert.deepEqual(missing, []);
+
+    // Set, each reaches the function (secrets as ARNs the role may read); left empty, none does.
+    const everything = render(template, { ...EXISTING_POOL, ...all });
+    const variables = variablesOf(everything);
+    for (const { env, secret } of settings) {
+      const variable = secret ? `${env}_SECRET_ARN` : env;
+      assert.deepEqual(variables[variable], { Ref: parameterFor(variable) }, variable);
+    }
+    const readable = statementsOf(everything, 'RolePolicy').find((s) => s['Sid'] === 'ReadProviderSecrets')!['Resource'] as unknown[];
+    assert.deepEqual(new Set(readable), new Set(settings.filter((s) => s.secret).map(({ env }) => ({ Ref: parameterFor(`${env}_SECRET_ARN`) }))));
+    assert.equal(readable.length, settings.filter((s) => s.secret).length);
+    const none = variablesOf(render(template, { ...EXISTING_POOL, SendGridApiKeySecretArn: '' }));
+    assert.deepEqual(settings.map(({ env, secret }) => (secret ? `${env}_SECRET_ARN` : env)).filter((variable) => variable in none), []);
+  });
+
+  const sendStatements = (values: Record<string, string>) =>
+    Object.fromEntries(
+      statementsOf(render(template, { ...EXISTING_POOL, ...values }), 'RolePolicy')
+        .filter((s) => /^(ses|sns|sms-voice):/.test(String(s['Action'])))
+        .map((s) => [String(s['Sid']), s]),
+    );
+
+  it('grants no AWS provider send permission when none is configured, nor for names that only contain one', () => {
+    assert.deepEqual(sendStatements({}), {});
+    assert.deepEqual(sendStatements({ EmailProviders: 'resend,sendgrid', SmsProviders: 'twilio,vonage' }), {});
+  });
+
+  it('grants ses:SendEmail on the sender identities, configuration set and (asked for) templates when ses is configured', () => {
+    const ses = sendStatements({ EmailProviders: 'sendgrid,ses', EmailFrom: 'no-reply@mail.example.com', SesConfigurationSet: 'relay-events' });
+    assert.deepEqual(Object.keys(ses), ['SendEmailWithSes']);
+    const region = { SesArnRegion: { Ref: 'AWS::Region' } };
+    assert.deepEqual(ses['SendEmailWithSes']!['Resource'], [
+      { 'Fn::Sub': ['arn:${AWS::Partition}:ses:${SesArnRegion}:${AWS::AccountId}:identity/${EmailFrom}', region] },
+      { 'Fn::Sub': ['arn:${AWS::Partition}:ses:${SesArnRegion}:${AWS::AccountId}:identity/${Domain}', { ...region, Domain: { 'Fn::Select': [1, { 'Fn::Split': ['@', { Ref: 'EmailFrom' }] }] } }] },
+      { 'Fn::Sub': ['arn:${AWS::Partition}:ses:${SesArnRegion}:${AWS::AccountId}:configuration-set/${SesConfigurationSet}', region] },
+    ]);
+    const templates = sendStatements({ EmailProviders: 'ses', SesTemplates: 'true', SesRegion: 'us-east-1' })['SendEmailWithSes']!['Resource'] as unknown[];
+    assert.deepEqual(templates.at(-1), { 'Fn::Sub': ['arn:${AWS::Partition}:ses:${SesArnRegion}:${AWS::AccountId}:template/*', { SesArnRegion: { Ref: 'SesRegion' } }] });
+    assert.equal(templates.length, 3);
+  });
+
+  it('grants sns:Publish on "*" and sms-voice:SendTextMessage on EumResourceArns only for those SMS providers', () => {
+    assert.deepEqual(sendStatements({ SmsProviders: 'twilio,sns' }), {
+      SendSmsWithSns: { Sid: 'SendSmsWithSns', Effect: 'Allow', Action: 'sns:Publish', Resource: '*' },
+    });
+    assert.deepEqual(sendStatements({ SmsProviders: 'eum' }), {
+      SendSmsWithEndUserMessaging: { Sid: 'SendSmsWithEndUserMessaging', Effect: 'Allow', Action: 'sms-voice:SendTextMessage', Resource: { Ref: 'EumResourceArns' } },
+    });
+    assert.equal(template.Parameters['EumResourceArns']!['Type'], 'CommaDelimitedList');
+    assert.equal(template.Parameters['EumResourceArns']!['Default'], '*');
+  });
+
+  it('accepts provider lists only without spaces, so the checks above cannot be dodged', () => {
+    const pattern = new RegExp(template.Parameters['EmailProviders']!['AllowedPattern'] as string);
+    assert.ok(pattern.test('sendgrid,ses') && pattern.test('') && pattern.test('ses'));
+    assert.ok(!pattern.test('sendgrid, ses') && !pattern.test('SES') && !pattern.test('ses,'));
+    assert.equal(template.Parameters['SmsProviders']!['AllowedPattern'], template.Parameters['EmailProviders']!['AllowedPattern']);
+  });
+
+  it('passes the delivery settings and SMS limits only when set', () => {
+    const values = { MaxAttempts: '2', AttemptTimeoutMs: '4000', CircuitBreakerThreshold: '5', CircuitBreakerCooldownMs: '60000', SmsAllowedCountries: '1,44', SmsMaxPerNumberPerHour: '5', Idempotency: 'true' };
+    const variables = variablesOf(render(template, { ...EXISTING_POOL, ...values }));
+    assert.deepEqual(
+      Object.fromEntries(['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR'].map((n) => [n, variables[n]])),
+      {
+        MAX_ATTEMPTS: { Ref: 'MaxAttempts' }, ATTEMPT_TIMEOUT_MS: { Ref: 'AttemptTimeoutMs' }, CIRCUIT_BREAKER_THRESHOLD: { Ref: 'CircuitBreakerThreshold' },
+        CIRCUIT_BREAKER_COOLDOWN_MS: { Ref: 'CircuitBreakerCooldownMs' }, SMS_ALLOWED_COUNTRIES: { Ref: 'SmsAllowedCountries' }, SMS_MAX_PER_NUMBER_PER_HOUR: { Ref: 'SmsMaxPerNumberPerHour' },
+      },
+    );
+    assert.deepEqual(brokenRules(template, { ...EXISTING_POOL, ...values }), []);
+    const defaults = variablesOf(existingPool);
+    assert.deepEqual(['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR'].filter((n) => n in defaults), []);
+  });
+
+  it('bounds the attempt timeout so one attempt fits in the 30 s function timeout with the 1 s margin', () => {
+    assert.equal(resource(newPool, 'Function').Properties!['Timeout'], 30);
+    const pattern = new RegExp(template.Parameters['AttemptTimeoutMs']!['AllowedPattern'] as string);
+    for (const ok of ['', '100', '999', '5000', '10000', '28999', '29000']) assert.ok(pattern.test(ok), ok);
+    for (const bad of ['99', '29001', '30000', '60000', '05000', '4s']) assert.ok(!pattern.test(bad), bad);
+  });
+
+  it('refuses, before creating anything, an SMS limit without a table, two tables, and email without a sender', () => {
+    assert.deepEqual(brokenRules(template, { ...EXISTING_POOL, SmsProviders: 'twilio', SmsMaxPerNumberPerHour: '5' }), [
+      'SmsMaxPerNumberPerHour needs an idempotency table (the per-number counters live there); set Idempotency=true or ExistingIdempotencyTableName.',
+    ]);
+    assert.deepEqual(brokenRules(template, { ...EXISTING_POOL, SmsMaxPerNumberPerHour: '5', ExistingIdempotencyTableName: 'mine' }), []);
+    assert.equal(brokenRules(template, { ...EXISTING_POOL, Idempotency: 'true', ExistingIdempotencyTableName: 'mine' }).length, 1);
+    assert.equal(brokenRules(template, { ...EXISTING_POOL, EmailFrom: '' }).length, 1);
+    assert.deepEqual(brokenRules(template, NEW_POOL), []);
+  });
+
+  it('uses an existing idempotency table instead of creating one', () => {
+    const rendered = render(template, { ...EXISTING_POOL, ExistingIdempotencyTableName: 'relay-idempotency' });
+    assert.equal(rendered.Resources['Idempotency'], undefined);
+    assert.deepEqual(variablesOf(rendered)['IDEMPOTENCY_TABLE'], { Ref: 'ExistingIdempotencyTableName' });
+    assert.deepEqual(statementsOf(rendered, 'RolePolicy').find((s) => s['Sid'] === 'IdempotencyRecords')!['Resource'], {
+      'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${ExistingIdempotencyTableName}',
+    });
+  });
+
+  it('alarms on failed deliveries per configured channel with exactly the dimensions the relay writes, and on lost events', () => {
+    const alarms = (rendered: Template) => Object.values(rendered.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties!);
+    for (const channel of ['email', 'sms'] as const) {
+      const rollup = failedDeliveryRollup(channel);
+      const matching = alarms(newPool).filter((a) => a['Namespace'] === rollup.namespace && a['MetricName'] === rollup.metricName
+        && JSON.stringify(Object.fromEntries((a['Dimensions'] as { Name: string; Value: string }[]).map((d) => [d.Name, d.Value]))) === JSON.stringify(rollup.dimensions));
+      assert.equal(matching.length, 1, channel);
+    }
+    const emailOnly = alarms(existingPool).filter((a) => a['MetricName'] === 'Deliveries');
+    assert.deepEqual(emailOnly.map((a) => (a['Dimensions'] as { Name: string; Value: string }[]).find((d) => d.Name === 'channel')!.Value), ['email']);
+    for (const metric of ['DestinationDeliveryFailures', 'AsyncEventsDropped']) {
+      assert.deepEqual(alarms(existingPool).find((a) => a['MetricName'] === metric)?.['Dimensions'], [{ Name: 'FunctionName', Value: { Ref: 'Function' } }], metric);
+    }
   });
 });
 
@@ -220,20 +400,13 @@ describe('CloudFormation template and CDK construct', () => {
   const cdkFunction = Object.values(cdk.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!.Properties!;
   const cfnFunction = resource(newPool, 'Function').Properties!;
 
-  const iamActions = (rendered: Template) =>
-    [...new Set(Object.values(rendered.Resources).flatMap((r) => {
-      const documents = r.Type === 'AWS::IAM::Policy' ? [r.Properties!['PolicyDocument']]
-        : r.Type === 'AWS::IAM::Role' ? ((r.Properties!['Policies'] as { PolicyDocument: unknown }[] | undefined) ?? []).map((p) => p.PolicyDocument) : [];
-      return documents.flatMap((d) => (d as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat()));
-    }))].sort();
-
   it('creates the same resource types', () => {
     const types = (rendered: Template) => [...new Set(Object.values(rendered.Resources).map((r) => r.Type))].sort();
     assert.deepEqual(types(newPool), types(cdk));
   });
 
   it('grants the same IAM actions', () => {
-    assert.deepEqual(iamActions(newPool), iamActions(cdk));
+    assert.deepEqual(iamActionsOf(newPool), iamActionsOf(cdk));
   });
 
   it('runs the same function: runtime, handler, architecture, memory, timeout', () => {
@@ -256,5 +429,75 @@ describe('CloudFormation template and CDK construct', () => {
     assert.deepEqual(Object.keys(cfnConfig).sort(), Object.keys(cdkConfig).sort());
     const permissionKeys = (rendered: Template) => Object.keys(Object.values(rendered.Resources).find((r) => r.Type === 'AWS::Lambda::Permission' && r.Properties!['Principal'] === 'cognito-idp.amazonaws.com')!.Properties!).sort();
     assert.deepEqual(permissionKeys(newPool), permissionKeys(cdk));
+  });
+
+  it('raises the same alarms', () => {
+    assert.deepEqual(alarmSignatures(newPool), alarmSignatures(cdk));
+  });
+});
+
+/** Each alarm as namespace, metric, statistic and dimension names (values differ in form only). */
+function alarmSignatures(rendered: Template): string[] {
+  return Object.values(rendered.Resources)
+    .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+    .map((r) => {
+      const p = r.Properties!;
+      const dimensions = (p['Dimensions'] as { Name: string; Value: unknown }[]).map((d) => (typeof d.Value === 'string' ? `${d.Name}=${d.Value}` : d.Name));
+      return `${String(p['Namespace'])} ${String(p['MetricName'])} ${String(p['Statistic'])} ${dimensions.sort().join(',')}`;
+    })
+    .sort();
+}
+
+function iamActionsOf(rendered: Template): string[] {
+  return [...new Set(Object.values(rendered.Resources).flatMap((r) => {
+    const documents = r.Type === 'AWS::IAM::Policy' ? [r.Properties!['PolicyDocument']]
+      : r.Type === 'AWS::IAM::Role' ? ((r.Properties!['Policies'] as { PolicyDocument: unknown }[] | undefined) ?? []).map((p) => p.PolicyDocument) : [];
+    return documents.flatMap((d) => (d as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat()));
+  }))].sort();
+}
+
+describe('CloudFormation template and CDK construct, with AWS providers and delivery settings', () => {
+  // An existing pool, SES email with a configuration set, SNS then End User Messaging SMS, every
+  // delivery setting, an existing idempotency table.
+  const values = {
+    CodeS3Bucket: 'artifacts', CodeS3Key: 'cognito-relay/lambda.zip', ExistingUserPoolId: 'eu-west-1_AbCdEf123',
+    EmailProviders: 'ses', EmailFrom: 'no-reply@example.com', SesConfigurationSet: 'relay', SesTemplates: 'true',
+    SmsProviders: 'sns,eum', SnsSenderId: 'Example', EumOriginationIdentity: 'pool-0123',
+    MaxAttempts: '2', AttemptTimeoutMs: '4000', CircuitBreakerThreshold: '5', CircuitBreakerCooldownMs: '60000',
+    SmsAllowedCountries: '1,44', SmsMaxPerNumberPerHour: '5', ExistingIdempotencyTableName: 'relay-idempotency', LogLevel: 'DEBUG',
+  };
+  const cfn = render(template, values);
+  const app = new App();
+  const stack = new Stack(app, 'EquivalentAws', { env: { account: '111122223333', region: 'eu-west-1' } });
+  new CognitoRelay(stack, 'Relay', {
+    userPool: cognito.UserPool.fromUserPoolId(stack, 'Users', values.ExistingUserPoolId),
+    code: lambda.Code.fromInline('exports.handler = async () => {};'),
+    idempotencyTable: dynamodb.Table.fromTableName(stack, 'Table', values.ExistingIdempotencyTableName),
+    defaultLocale: 'en', // the template's DefaultLocale default
+    delivery: { maxAttempts: 2, attemptTimeout: Duration.seconds(4), circuitBreakerThreshold: 5, circuitBreakerCooldown: Duration.minutes(1) },
+    email: { providers: ['ses'], from: values.EmailFrom, sesTemplates: true, settings: { SES_CONFIGURATION_SET: 'relay', LOG_LEVEL: 'DEBUG' } },
+    sms: { providers: ['sns', 'eum'], allowedCountries: ['1', '44'], maxPerNumberPerHour: 5, settings: { SNS_SENDER_ID: 'Example', EUM_ORIGINATION_IDENTITY: 'pool-0123' } },
+  });
+  const cdk = CdkTemplate.fromStack(stack).toJSON() as Template;
+  const variableNames = (rendered: Template) =>
+    Object.keys((Object.values(rendered.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!.Properties!['Environment'] as { Variables: object }).Variables).sort();
+
+  it('is a valid parameter set', () => {
+    assert.deepEqual(brokenRules(template, values), []);
+  });
+
+  it('grants the same IAM actions', () => {
+    assert.deepEqual(iamActionsOf(cfn), iamActionsOf(cdk));
+    assert.ok(iamActionsOf(cfn).includes('sms-voice:SendTextMessage'));
+  });
+
+  it('sets the same environment variable names', () => {
+    assert.deepEqual(variableNames(cfn), variableNames(cdk));
+  });
+
+  it('creates the same resource types and alarms', () => {
+    const types = (rendered: Template) => [...new Set(Object.values(rendered.Resources).map((r) => r.Type))].sort();
+    assert.deepEqual(types(cfn), types(cdk));
+    assert.deepEqual(alarmSignatures(cfn), alarmSignatures(cdk));
   });
 });

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import hcl2json from '@cdktf/hcl2json';
+import { failedDeliveryRollup } from './emf.ts';
 
 const ROOT = new URL('../../infra/terraform/', import.meta.url).pathname;
 const MODULE_DIR = join(ROOT, 'modules/cognito-relay');
@@ -171,20 +172,86 @@ describe('Terraform module cognito-relay', async () => {
     assert.deepEqual(lookUp, { sid: 'LookUpRecipient', actions: ['cognito-idp:AdminGetUser'], resources: ['${local.user_pool_arn}'] });
   });
 
-  it('grants the function role only named resources, never "*" or a managed policy', () => {
+  it('grants the function role only named resources, never a managed policy, and "*" only to send an SMS', () => {
     const statements = [...policyDocument(config, 'function'), ...policyDocument(config, 'pool_access')];
     assert.deepEqual(statements.flatMap((s) => s['actions'] as string[]).sort(), [
       'cognito-idp:AdminGetUser', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
       'kms:Decrypt', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue',
+      'ses:SendEmail', 'sms-voice:SendTextMessage', 'sns:Publish',
       'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', 'ssm:GetParameter',
     ]);
     for (const statement of statements) {
-      assert.ok(!(statement['resources'] as string[] | string).includes('*'), JSON.stringify(statement));
+      if ((statement['resources'] as string[] | string).includes('*')) assert.equal(statement['sid'], 'SendSmsWithSns', JSON.stringify(statement));
       assert.equal(statement['effect'] ?? 'Allow', 'Allow');
     }
     const readSecrets = statements.find((s) => s['sid'] === 'ReadProviderSecrets');
     assert.equal(readSecrets?.['resources'], '${values(var.secret_arns)}');
     assert.equal(config.resource['aws_iam_role_policy_attachment'], undefined);
+  });
+
+  it('grants each AWS provider its send permission only when it is in the provider list', () => {
+    const dynamic = (config.data['aws_iam_policy_document']!['function']![0]!['dynamic'] as { statement: { for_each: string; content: Block[] }[] }).statement;
+    const gate = (sid: string) => dynamic.find((d) => d.content[0]!['sid'] === sid);
+    assert.equal(gate('SendEmailWithSes')?.for_each, '${contains(local.email_providers, "ses") ? [1] : []}');
+    assert.equal(gate('SendSmsWithSns')?.for_each, '${contains(local.sms_providers, "sns") ? [1] : []}');
+    assert.equal(gate('SendSmsWithEndUserMessaging')?.for_each, '${contains(local.sms_providers, "eum") ? [1] : []}');
+    assert.deepEqual(gate('SendSmsWithSns')?.content[0]!['resources'], ['*']);
+    assert.equal(gate('SendSmsWithEndUserMessaging')?.content[0]!['resources'], '${var.sms.eum_resource_arns}');
+    assert.equal(gate('SendEmailWithSes')?.content[0]!['resources'], '${local.ses_resources}');
+
+    const locals = Object.assign({}, ...config.locals) as Record<string, string>;
+    assert.match(locals['email_providers']!, /for name in var\.email\.providers : lower\(trimspace\(name\)\)/);
+    assert.match(locals['sms_providers']!, /for name in var\.sms\.providers : lower\(trimspace\(name\)\)/);
+    // The sender's address and domain identities; the configuration set and templates only when set.
+    const ses = locals['ses_resources']!;
+    assert.match(ses, /^\$\{contains\(local\.email_providers, "ses"\) \? concat\(/);
+    assert.ok(ses.includes(':identity/${var.email.from}'), ses);
+    assert.ok(ses.includes(':identity/${element(split("@", var.email.from), 1)}'), ses);
+    assert.ok(ses.includes(':configuration-set/${var.settings["SES_CONFIGURATION_SET"]}'), ses);
+    assert.ok(ses.includes('var.email.ses_templates ? ["${local.ses_arn}:template/*"] : []'), ses);
+    assert.equal(locals['ses_arn'], 'arn:${local.partition}:ses:${local.ses_region}:${local.account_id}');
+    const smsType = config.variable['sms']![0]!['type'] as string;
+    assert.match(smsType, /eum_resource_arns\s*=\s*optional\(list\(string\), \["\*"\]\)/);
+  });
+
+  it('passes the delivery settings and SMS limits, and refuses settings that would override them', () => {
+    const locals = Object.assign({}, ...config.locals) as Record<string, string>;
+    for (const name of ['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR']) {
+      assert.match(locals['delivery_settings']!, new RegExp(`\\b${name}\\s*=`), name);
+    }
+    assert.match(locals['environment']!, /local\.delivery_settings/);
+    const fn = one(config, 'aws_lambda_function', 'this');
+    const preconditions = ((fn['lifecycle'] as Block[])[0]!['precondition'] as Block[]).map((p) => String(p['condition']));
+    const reserved = preconditions.find((c) => c.includes('setintersection(keys(var.settings)'))!;
+    for (const name of ['MAX_ATTEMPTS', 'SMS_MAX_PER_NUMBER_PER_HOUR', 'IDEMPOTENCY_TABLE']) assert.ok(reserved.includes(`"${name}"`), name);
+    // The SMS limit counts in the idempotency table; one attempt must fit in the timeout.
+    assert.ok(preconditions.some((c) => c.includes('var.sms.max_per_number_per_hour') && c.includes('var.idempotency || var.idempotency_table_name != null')));
+    assert.ok(preconditions.some((c) => c.includes('var.delivery.attempt_timeout_ms + 1000 <= var.timeout * 1000')));
+    assert.ok(preconditions.some((c) => c.includes('!(var.idempotency && var.idempotency_table_name != null)')));
+  });
+
+  it('uses an existing idempotency table when named, and grants item access on it', () => {
+    const locals = Object.assign({}, ...config.locals) as Record<string, string>;
+    assert.match(locals['idempotency_table_arn']!, /:dynamodb:\$\{local\.region\}:\$\{local\.account_id\}:table\/\$\{var\.idempotency_table_name\}/);
+    const dynamic = (config.data['aws_iam_policy_document']!['function']![0]!['dynamic'] as { statement: { for_each: string; content: Block[] }[] }).statement;
+    const records = dynamic.find((d) => d.content[0]!['sid'] === 'IdempotencyRecords')!;
+    assert.equal(records.for_each, '${var.idempotency || var.idempotency_table_name != null ? [1] : []}');
+    assert.deepEqual(records.content[0]!['resources'], ['${local.idempotency_table_arn}']);
+  });
+
+  it('alarms on failed deliveries per configured channel with exactly the dimensions the relay writes, and on lost events', () => {
+    const alarm = one(config, 'aws_cloudwatch_metric_alarm', 'delivery_failed');
+    assert.equal(alarm['for_each'], '${toset(local.channels)}');
+    for (const channel of ['email', 'sms'] as const) {
+      const rollup = failedDeliveryRollup(channel);
+      assert.equal(alarm['namespace'], rollup.namespace);
+      assert.equal(alarm['metric_name'], rollup.metricName);
+      const dimensions = Object.fromEntries(Object.entries(alarm['dimensions'] as Record<string, string>).map(([k, v]) => [k, v === '${each.key}' ? channel : v]));
+      assert.deepEqual(dimensions, rollup.dimensions);
+    }
+    assert.equal(Object.assign({}, ...config.locals)['channels'], '${concat(var.email == null ? [] : ["email"], var.sms == null ? [] : ["sms"])}');
+    assert.equal(one(config, 'aws_cloudwatch_metric_alarm', 'destination_failures')['metric_name'], 'DestinationDeliveryFailures');
+    assert.equal(one(config, 'aws_cloudwatch_metric_alarm', 'dropped_events')['metric_name'], 'AsyncEventsDropped');
   });
 
   it('creates the idempotency table only when asked, with its key, TTL and point-in-time recovery', () => {

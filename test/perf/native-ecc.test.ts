@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createECDH, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -21,12 +22,19 @@ import { decodeNamedCurves as sdkDecode } from '@aws-crypto/material-management/
 import * as sdkPem from '@aws-crypto/material-management/build/main/src/pem_helpers.js';
 import { decodeNamedCurves as nativeDecode } from '../../src/crypto/fast-ecc-decode.ts';
 import * as nativePem from '../../src/crypto/fast-ecc-pem.ts';
+import StandInBN from '../../src/crypto/fast-ecc-bn.ts';
 import type { Decryptor, DecryptorOptions } from '../../src/crypto/decrypt.ts';
 import { encryptCognitoCode, startTestKms, type KmsStandIn } from '../support/kms.ts';
 // @ts-expect-error plain JavaScript build helper, no type declarations
 import { lambdaBuildOptions } from '../../scripts/esbuild-plugins/lambda-options.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The real bn.js, as the unbundled SDK loads it. */
+const RealBN = createRequire(import.meta.url)('bn.js') as new (number: number | number[], base?: number | string, endian?: string) => {
+  toArray(endian: string, length?: number): number[];
+  toNumber(): number;
+  mod(other: unknown): { toNumber(): number };
+};
 const CURVES = [
   { name: 'prime256v1', fieldBytes: 32 },
   { name: 'secp384r1', fieldBytes: 48 },
@@ -61,7 +69,7 @@ describe('the native ECC modules', () => {
     // Assess
     assert.deepEqual(Object.keys(nativeDecode).sort(), Object.keys(sdkDecode).sort());
     assert.ok(Object.isFrozen(nativeDecode));
-    for (const name of Object.keys(sdkPem).filter((n) => n !== '__esModule')) {
+    for (const name of Object.keys(sdkPem).filter((n) => n !== '__esModule' && n !== 'default')) {
       assert.equal(typeof (nativePem as Record<string, unknown>)[name], 'function', `fast-ecc-pem lacks ${name}`);
     }
   });
@@ -156,6 +164,70 @@ describe('the native ECC modules', () => {
   }
 });
 
+/** The result of `run`, or the error message it threw. */
+function settle<T>(run: () => T): { value: T } | { error: string } {
+  try {
+    return { value: run() };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+describe('the bn.js stand-in', () => {
+  it('encodes content lengths as 8 big-endian bytes like bn.js (aad_factory)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.maxSafeNat(), fc.integer({ min: 0, max: 2 ** 32 }), fc.constantFrom(2 ** 53, 2 ** 60, Number.NaN, Infinity)),
+        (contentLength) => {
+          // Act + Assess: same bytes, or the same refusal.
+          assert.deepEqual(
+            settle(() => new StandInBN(contentLength).toArray('be', 8)),
+            settle(() => new RealBN(contentLength).toArray('be', 8)),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads 8-byte content lengths like bn.js, refusing those of 2^53 and above (decode_body_header)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ minLength: 8, maxLength: 8 }),
+          // Values around the 2^53 boundary, where bn.js starts refusing.
+          fc.bigInt({ min: 2n ** 52n - 5n, max: 2n ** 53n + 5n }).map((v) => Uint8Array.from(Buffer.from(v.toString(16).padStart(16, '0'), 'hex'))),
+          fc.uint8Array({ minLength: 0, maxLength: 12 }),
+        ),
+        (bytes) => {
+          // Act + Assess
+          assert.deepEqual(settle(() => new StandInBN([...bytes], 16, 'be').toNumber()), settle(() => new RealBN([...bytes], 16, 'be').toNumber()));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('computes the parity of a public key coordinate like bn.js (ecc_encode)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 66 }), (y) => {
+        // Act + Assess
+        assert.deepEqual(
+          settle(() => new StandInBN([...y]).mod(new StandInBN(2)).toNumber()),
+          settle(() => new RealBN([...y]).mod(new RealBN(2)).toNumber()),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses to write a number into fewer bytes than it needs, like bn.js', () => {
+    // Act + Assess
+    assert.deepEqual(settle(() => new StandInBN(2 ** 40).toArray('be', 4)), settle(() => new RealBN(2 ** 40).toArray('be', 4)));
+    assert.ok('error' in settle(() => new StandInBN(2 ** 40).toArray('be', 4)));
+  });
+});
+
 describe('the decryptor as bundled for the Lambda', () => {
   let kms: KmsStandIn;
   let keyArn: string;
@@ -178,11 +250,16 @@ describe('the decryptor as bundled for the Lambda', () => {
       outdir,
       logLevel: 'silent',
     });
-    const inputs = Object.keys(result.metafile!.inputs);
-    assert.ok(inputs.includes('src/crypto/fast-ecc-decode.ts'), 'the bundle uses the native decoder');
-    assert.ok(inputs.includes('src/crypto/fast-ecc-pem.ts'), 'the bundle uses the native PEM writer');
-    assert.ok(!inputs.some((p) => /material-management\/build\/\w+\/src\/(ecc_decode|pem_helpers)\.js$/.test(p)), 'the SDK modules are gone');
-    assert.ok(!inputs.some((p) => p.includes('node_modules/asn1.js/')), 'asn1.js is gone');
+    // What actually reached the output (esbuild lists tree-shaken inputs with 0 bytes).
+    const shipped = Object.values(result.metafile!.outputs)
+      .flatMap((output) => Object.entries(output.inputs))
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([path]) => path);
+    assert.ok(shipped.includes('src/crypto/fast-ecc-decode.ts'), 'the bundle uses the native decoder');
+    assert.ok(shipped.includes('src/crypto/fast-ecc-pem.ts'), 'the bundle uses the native PEM writer');
+    assert.ok(!shipped.some((p) => /material-management\/build\/\w+\/src\/(ecc_decode|pem_helpers)\.js$/.test(p)), 'the SDK modules are gone');
+    assert.ok(!shipped.some((p) => p.includes('node_modules/asn1.js/')), 'asn1.js is gone');
+    assert.ok(!shipped.some((p) => p.includes('node_modules/bn.js/')), 'bn.js is gone');
     const module = (await import(pathToFileURL(join(outdir, 'decrypt.mjs')).href)) as {
       createDecryptor(options: DecryptorOptions): Decryptor;
     };
@@ -192,9 +269,9 @@ describe('the decryptor as bundled for the Lambda', () => {
   });
 
   after(async () => {
-    officialKms.destroy();
-    await kms.close();
-    rmSync(outdir, { recursive: true, force: true });
+    officialKms?.destroy();
+    await kms?.close();
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
   async function officialDecrypt(code: string): Promise<string> {

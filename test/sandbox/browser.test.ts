@@ -50,7 +50,9 @@ describe('sandbox web UI', { timeout: 120_000 }, () => {
     assert.ok(existsSync(bundle), 'run `npm run build` first: the sandbox runs the shipped bundle');
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
     useTestAwsEnv();
-    userTemplates = mkdtempSync(join(tmpdir(), 'sandbox-templates-'));
+    // Named like the repository's folder: the gallery shows the folder's name.
+    userTemplates = join(mkdtempSync(join(tmpdir(), 'sandbox-ui-')), 'templates');
+    mkdirSync(userTemplates);
     sandbox = await startSandbox({ port: 0, smtpPort: 0, templatesDir: userTemplates, userEnv: { APP_NAME: 'Example' } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -59,7 +61,7 @@ describe('sandbox web UI', { timeout: 120_000 }, () => {
   after(async () => {
     await browser?.close();
     await sandbox?.close();
-    rmSync(userTemplates, { recursive: true, force: true });
+    rmSync(join(userTemplates, '..'), { recursive: true, force: true });
   });
 
   it('shows the verification email with the code when a sign-up is fired', async () => {

@@ -211,6 +211,27 @@ describe('sandbox (local mode)', { timeout: 90_000 }, () => {
     assert.ok(!messages.some((m) => m.subject !== 'From my app'), 'messages from invocations are not listed twice');
   });
 
+  it('starts a new function process when asked (the next call is a cold start) and empties the inbox', async () => {
+    // Prepare
+    const post = (path: string) => fetch(`${sandbox.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await invoke(sandbox, { triggerSource: 'CustomEmailSender_VerifyUserAttribute', attributes: { email: 'ada@example.com' } });
+
+    // Act
+    const restarted = await post('/api/restart');
+    const next = await invoke(sandbox, { triggerSource: 'CustomEmailSender_UpdateUserAttribute', attributes: { email: 'ada@example.com' } });
+    const cleared = await post('/api/clear');
+    const { invocations } = (await (await fetch(`${sandbox.url}/api/invocations`)).json()) as { invocations: unknown[] };
+    const { messages } = (await (await fetch(`${sandbox.url}/api/messages`)).json()) as { messages: unknown[] };
+
+    // Assess
+    assert.equal(restarted.status, 200);
+    assert.equal(next.json.coldStart, true);
+    assert.equal(next.json.ok, true, JSON.stringify(next.json.error));
+    assert.equal(cleared.status, 200);
+    assert.deepEqual(invocations, []);
+    assert.deepEqual(messages, []);
+  });
+
   it('refuses unknown triggers, non-JSON posts, other origins and other host names', async () => {
     // Act
     const unknown = await invoke(sandbox, { triggerSource: 'CustomEmailSender_Nope' });
@@ -235,7 +256,8 @@ describe('sandbox (local mode)', { timeout: 90_000 }, () => {
     const data = (await (await fetch(`${sandbox.url}/api/gallery`)).json()) as GalleryData;
 
     // Assess
-    assert.deepEqual(data.locales, ['de', 'en', 'fr']);
+    // The default locale first, then the others.
+    assert.deepEqual(data.locales, ['en', 'de', 'fr']);
     assert.equal(data.cards.length, data.triggers.length * data.locales.length);
     const ato = data.triggers.find((t) => t.name === 'AccountTakeOverNotification')!;
     assert.deepEqual(ato.channels, ['email']);

@@ -17,7 +17,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Annotations, CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -53,9 +53,40 @@ export interface EmailProps extends ChannelProps {
   from: string;
   fromName?: string;
   replyTo?: string;
+  /**
+   * With `ses` among `providers`: also let the role send this account's SES templates
+   * (`template/*`), for `PROVIDER_TEMPLATES` mappings of `ses`. Default false: the role may send
+   * only from `from` (its address or domain identity) and `SES_CONFIGURATION_SET`.
+   */
+  sesTemplates?: boolean;
 }
 
-export interface SmsProps extends ChannelProps {}
+export interface SmsProps extends ChannelProps {
+  /** `SMS_ALLOWED_COUNTRIES`: country calling codes SMS may go to, e.g. `['1', '44']`. Default: all. */
+  allowedCountries?: string[];
+  /** `SMS_MAX_PER_NUMBER_PER_HOUR`. Needs an idempotency table (`idempotency` or `idempotencyTable`). */
+  maxPerNumberPerHour?: number;
+  /**
+   * With `eum` among `providers`: what `sms-voice:SendTextMessage` is allowed on — the ARNs of
+   * your origination identity (phone number, pool or sender ID), configuration set and protect
+   * configuration. Default `['*']`: `EUM_ORIGINATION_IDENTITY` may be a bare number or sender ID,
+   * or unset (End User Messaging then picks one), so the ARNs a send is checked against cannot
+   * be derived from the settings.
+   */
+  eumResources?: string[];
+}
+
+/** Delivery settings (docs/failure-semantics.md); unset ones keep the relay's defaults. */
+export interface DeliveryProps {
+  /** `MAX_ATTEMPTS`: attempts per provider for retryable failures, 1–10 (relay default 3). */
+  maxAttempts?: number;
+  /** `ATTEMPT_TIMEOUT_MS`: longest one provider call may take, 100 ms–60 s (relay default 5 s). */
+  attemptTimeout?: Duration;
+  /** `CIRCUIT_BREAKER_THRESHOLD`: consecutive retryable failures that open a breaker, 1–100 (default 3). */
+  circuitBreakerThreshold?: number;
+  /** `CIRCUIT_BREAKER_COOLDOWN_MS`: how long an open provider is skipped, 1 s–1 h (default 30 s). */
+  circuitBreakerCooldown?: Duration;
+}
 
 export interface CognitoRelayProps {
   /**
@@ -76,8 +107,14 @@ export interface CognitoRelayProps {
   appName?: string;
   /** `DEFAULT_LOCALE`, e.g. `en`. */
   defaultLocale?: string;
-  /** Create a DynamoDB table so a retried event is not delivered twice. Default false. */
+  /**
+   * Create a DynamoDB table so a retried event is not delivered twice (and SMS per-number limits
+   * can be counted). Default false.
+   */
   idempotency?: boolean;
+  /** An existing table (partition key `id` String, TTL on `expiration`) instead of a new one. */
+  idempotencyTable?: dynamodb.ITable;
+  delivery?: DeliveryProps;
   /**
    * Customer-managed key of SSM SecureString parameters in `secrets`. Not needed for the AWS
    * managed `aws/ssm` key, whose key policy already lets the account use it through SSM.
@@ -85,7 +122,10 @@ export interface CognitoRelayProps {
   parameterKey?: kms.IKey;
   /** Default 256 MB: the Encryption SDK's P-384 signature check is CPU-bound, more memory = more CPU. */
   memorySize?: number;
-  /** Default 30 s: room for provider retries and a failover within one invocation. */
+  /**
+   * Default 30 s: room for provider retries and a failover within one invocation. Must exceed
+   * `delivery.attemptTimeout` by at least the relay's 1 s deadline margin.
+   */
   timeout?: Duration;
   /** Lambda's own async retries (0–2). Default 2. */
   retryAttempts?: number;
@@ -115,6 +155,12 @@ const RESERVED_ENV = new Set([
   'APP_NAME',
   'DEFAULT_LOCALE',
   'IDEMPOTENCY_TABLE',
+  'MAX_ATTEMPTS',
+  'ATTEMPT_TIMEOUT_MS',
+  'CIRCUIT_BREAKER_THRESHOLD',
+  'CIRCUIT_BREAKER_COOLDOWN_MS',
+  'SMS_ALLOWED_COUNTRIES',
+  'SMS_MAX_PER_NUMBER_PER_HOUR',
 ]);
 
 /** Setting names that carry credentials: they must come through `secrets`, never plain text. */
@@ -124,6 +170,16 @@ const NOT_SECRET = new Set(['VONAGE_API_KEY']);
 
 const DEFAULT_ASSET_DIR = fileURLToPath(new URL('../../../dist/lambda', import.meta.url));
 
+/**
+ * Where the relay's EMF delivery metrics land (src/observability/metrics.ts): namespace, and the
+ * `service` dimension Powertools adds to every dimension set. test/infra checks these against
+ * what the metrics code writes, so the alarm matches the channel × outcome roll-up exactly.
+ */
+export const DELIVERY_METRICS = { namespace: 'CognitoRelay', metricName: 'Deliveries', service: 'cognito-relay' } as const;
+
+/** The relay starts no provider call without this margin before its deadline (src/delivery). */
+const DEADLINE_MARGIN = Duration.seconds(1);
+
 export class CognitoRelay extends Construct {
   readonly function: lambda.Function;
   readonly key: kms.IKey;
@@ -131,13 +187,24 @@ export class CognitoRelay extends Construct {
   readonly logGroup: logs.LogGroup;
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
-  readonly idempotencyTable: dynamodb.Table | undefined;
+  /**
+   * Every alarm, one per row of docs/failure-semantics.md "what to alarm on" with a fixed
+   * threshold: function errors, dead letters, failed hand-overs to the dead-letter queue, events
+   * Lambda dropped, and `Deliveries` outcome=failed per configured channel.
+   */
+  readonly alarms: readonly cloudwatch.Alarm[];
+  /** The table created (`idempotency`) or given (`idempotencyTable`), if any. */
+  readonly idempotencyTable: dynamodb.ITable | undefined;
   /** Whether the pool's triggers were wired by this construct. */
   readonly triggersWired: boolean;
+  /** AWS providers granted on "*", and the SES template wildcard: acknowledged to cdk-nag. */
+  private readonly wildcardGrants = new Set<'sns' | 'eum'>();
+  private sesTemplateArn: string | undefined;
 
   constructor(scope: Construct, id: string, props: CognitoRelayProps) {
     super(scope, id);
     if (!props.email && !props.sms) throw new Error('CognitoRelay: configure `email`, `sms`, or both');
+    validateDelivery(props);
     const stack = Stack.of(this);
 
     this.key =
@@ -167,14 +234,18 @@ export class CognitoRelay extends Construct {
     });
 
     const environment = this.environment(props);
-    if (props.idempotency) {
-      this.idempotencyTable = new dynamodb.Table(this, 'Idempotency', {
-        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-        timeToLiveAttribute: 'expiration',
-        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        removalPolicy: RemovalPolicy.DESTROY, // only short-lived delivery markers live here
-      });
+    this.idempotencyTable =
+      props.idempotencyTable ??
+      (props.idempotency
+        ? new dynamodb.Table(this, 'Idempotency', {
+            partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+            timeToLiveAttribute: 'expiration',
+            billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+            pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+            removalPolicy: RemovalPolicy.DESTROY, // only short-lived delivery markers live here
+          })
+        : undefined);
+    if (this.idempotencyTable) {
       environment['IDEMPOTENCY_TABLE'] = this.idempotencyTable.tableName;
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
@@ -185,6 +256,7 @@ export class CognitoRelay extends Construct {
       );
     }
     this.grantSecrets(role, props);
+    this.grantAwsProviders(role, props);
 
     this.function = new lambda.Function(this, 'Function', {
       description: 'cognito-relay: Cognito custom email/SMS sender',
@@ -218,26 +290,60 @@ export class CognitoRelay extends Construct {
     }
     this.triggersWired = props.userPool && props.wireTriggers !== false ? this.wireTriggers(props.userPool, props) : false;
 
-    const alarmAction = props.alarmTopic ? new cloudwatchActions.SnsAction(props.alarmTopic) : undefined;
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-      alarmDescription: 'cognito-relay failed to deliver a message (Lambda will retry; see the function logs)',
-      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-      alarmDescription: 'A Cognito message was given up after all retries: it is in the dead-letter queue',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    if (alarmAction) {
-      this.errorsAlarm.addAlarmAction(alarmAction);
-      this.deadLetterAlarm.addAlarmAction(alarmAction);
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric): cloudwatch.Alarm =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
+    this.errorsAlarm = alarm(
+      'ErrorsAlarm',
+      'cognito-relay failed to deliver a message (Lambda will retry; see the function logs)',
+      this.function.metricErrors(fiveMinutes),
+    );
+    this.deadLetterAlarm = alarm(
+      'DeadLettersAlarm',
+      'A Cognito message was given up after all retries: it is in the dead-letter queue',
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+    );
+    const alarms = [
+      this.errorsAlarm,
+      this.deadLetterAlarm,
+      alarm(
+        'DestinationFailuresAlarm',
+        'Lambda could not put a failed Cognito event into the dead-letter queue: the event is lost',
+        this.function.metric('DestinationDeliveryFailures', fiveMinutes),
+      ),
+      alarm(
+        'DroppedEventsAlarm',
+        'Lambda dropped Cognito events before running the function (too old or throttled too long)',
+        this.function.metric('AsyncEventsDropped', fiveMinutes),
+      ),
+    ];
+    for (const channel of ['email', 'sms'] as const) {
+      if (!props[channel]) continue;
+      alarms.push(
+        alarm(
+          channel === 'email' ? 'EmailDeliveryFailedAlarm' : 'SmsDeliveryFailedAlarm',
+          `No provider accepted a Cognito ${channel === 'email' ? 'email' : 'SMS'} (Lambda retries the event; see the function logs)`,
+          new cloudwatch.Metric({
+            namespace: DELIVERY_METRICS.namespace,
+            metricName: DELIVERY_METRICS.metricName,
+            // Exactly the channel × outcome roll-up set the relay writes (service is added by Powertools).
+            dimensionsMap: { service: DELIVERY_METRICS.service, channel, outcome: 'failed' },
+            ...fiveMinutes,
+          }),
+        ),
+      );
+    }
+    this.alarms = alarms;
+    if (props.alarmTopic) {
+      const alarmAction = new cloudwatchActions.SnsAction(props.alarmTopic);
+      for (const each of alarms) each.addAlarmAction(alarmAction);
     }
 
     this.acknowledgeNagFindings();
@@ -269,6 +375,13 @@ export class CognitoRelay extends Construct {
     if (props.sms) env['SMS_PROVIDERS'] = props.sms.providers.join(',');
     if (props.appName) env['APP_NAME'] = props.appName;
     if (props.defaultLocale) env['DEFAULT_LOCALE'] = props.defaultLocale;
+    const delivery = props.delivery ?? {};
+    if (delivery.maxAttempts !== undefined) env['MAX_ATTEMPTS'] = String(delivery.maxAttempts);
+    if (delivery.attemptTimeout) env['ATTEMPT_TIMEOUT_MS'] = String(delivery.attemptTimeout.toMilliseconds());
+    if (delivery.circuitBreakerThreshold !== undefined) env['CIRCUIT_BREAKER_THRESHOLD'] = String(delivery.circuitBreakerThreshold);
+    if (delivery.circuitBreakerCooldown) env['CIRCUIT_BREAKER_COOLDOWN_MS'] = String(delivery.circuitBreakerCooldown.toMilliseconds());
+    if (props.sms?.allowedCountries) env['SMS_ALLOWED_COUNTRIES'] = props.sms.allowedCountries.join(',');
+    if (props.sms?.maxPerNumberPerHour !== undefined) env['SMS_MAX_PER_NUMBER_PER_HOUR'] = String(props.sms.maxPerNumberPerHour);
     for (const channel of [props.email, props.sms]) {
       for (const [name, value] of Object.entries(channel?.settings ?? {})) {
         if (RESERVED_ENV.has(name)) throw new Error(`CognitoRelay: ${name} is set by the construct; use its own prop`);
@@ -323,6 +436,44 @@ export class CognitoRelay extends Construct {
           }),
         );
       }
+    }
+  }
+
+  /**
+   * The send permission of each AWS provider in the provider lists, and only of those: SES, SNS
+   * and End User Messaging SMS authenticate with this role instead of an API key.
+   */
+  private grantAwsProviders(role: iam.Role, props: CognitoRelayProps): void {
+    const stack = Stack.of(this);
+    const email = props.email;
+    if (email && named(email.providers, 'ses')) {
+      const settings = email.settings ?? {};
+      const region = settings['SES_REGION'] || stack.region;
+      const sesArn = (resource: string, resourceName: string) => stack.formatArn({ service: 'ses', region, resource, resourceName });
+      const domain = Token.isUnresolved(email.from) ? Fn.select(1, Fn.split('@', email.from)) : email.from.slice(email.from.lastIndexOf('@') + 1);
+      // SendEmail requires the sending identity; SES checks the address identity, or the domain
+      // identity when only the domain is verified. Configuration set and template are checked
+      // only when the request names them (Service Authorization Reference, ses:SendEmail).
+      const resources = [sesArn('identity', email.from), sesArn('identity', domain)];
+      if (settings['SES_CONFIGURATION_SET']) resources.push(sesArn('configuration-set', settings['SES_CONFIGURATION_SET']));
+      if (email.sesTemplates) {
+        this.sesTemplateArn = sesArn('template', '*');
+        resources.push(this.sesTemplateArn);
+      }
+      // SESv2 SendEmail, templated or not, is authorised by ses:SendEmail alone.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SendEmailWithSes', actions: ['ses:SendEmail'], resources }));
+    }
+    const sms = props.sms;
+    if (sms && named(sms.providers, 'sns')) {
+      // A text published straight to a phone number has no ARN to name: SNS authorises it only
+      // against "*" (CDK's own Cognito SMS role does the same). The action is Publish alone.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SendSmsWithSns', actions: ['sns:Publish'], resources: ['*'] }));
+      this.wildcardGrants.add('sns');
+    }
+    if (sms && named(sms.providers, 'eum')) {
+      const resources = sms.eumResources ?? ['*'];
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SendSmsWithEndUserMessaging', actions: ['sms-voice:SendTextMessage'], resources }));
+      if (resources.includes('*')) this.wildcardGrants.add('eum');
     }
   }
 
@@ -389,7 +540,78 @@ export class CognitoRelay extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter (on-failure) destination of the function.',
     });
+    // Wildcards exist only when an AWS provider is configured. Each is acknowledged on the role's
+    // policy for exactly that resource, so any other wildcard would still be reported.
+    const policy = this.function.role?.node.tryFindChild('DefaultPolicy');
+    if (!policy) return;
+    const reasons = [
+      this.wildcardGrants.has('sns') ? 'sns:Publish to a phone number has no resource ARN, so SNS authorises it against "*" only' : '',
+      this.wildcardGrants.has('eum')
+        ? 'sms-voice:SendTextMessage has only optional resource types and the origination identity may be unset or not an ARN (narrow it with sms.eumResources)'
+        : '',
+    ].filter(Boolean);
+    if (reasons.length > 0) {
+      Validations.of(policy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: `${reasons.join('; ')}. The only action on "*" is sending an SMS.` });
+    }
+    if (this.sesTemplateArn) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagFlatten(Stack.of(this).resolve(this.sesTemplateArn))}]`,
+        reason: 'email.sesTemplates: PROVIDER_TEMPLATES may name any SES template of this account (a bundled mapping is invisible at synth); only ses:SendEmail from the configured identity is allowed.',
+      });
+    }
   }
+}
+
+function named(providers: string[], name: string): boolean {
+  return providers.some((provider) => provider.trim().toLowerCase() === name);
+}
+
+/** cdk-nag's flattening of a resolved reference (its finding ids embed it), e.g. `arn:<AWS::Partition>:…`. */
+function nagFlatten(node: unknown): string {
+  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  const value = node as Record<string, unknown>;
+  if (value['Fn::Join']) {
+    const [delimiter, items] = value['Fn::Join'] as [string, unknown[]];
+    return items.map(nagFlatten).join(delimiter);
+  }
+  if (value['Fn::Sub']) return nagFlatten(value['Fn::Sub']);
+  if (value['Fn::GetAtt']) {
+    const [resource, attribute] = value['Fn::GetAtt'] as [unknown, unknown];
+    return `<${nagFlatten(resource)}.${nagFlatten(attribute)}>`;
+  }
+  if (value['Ref']) return `<${nagFlatten(value['Ref'])}>`;
+  return JSON.stringify(node);
+}
+
+/** Ranges from src/delivery/settings.ts, checked at synth instead of at the first cold start. */
+function validateDelivery(props: CognitoRelayProps): void {
+  const problems: string[] = [];
+  const within = (name: string, value: number | undefined, min: number, max: number) => {
+    if (value !== undefined && !Token.isUnresolved(value) && (!Number.isInteger(value) || value < min || value > max)) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+    }
+  };
+  const delivery = props.delivery ?? {};
+  within('delivery.maxAttempts', delivery.maxAttempts, 1, 10);
+  within('delivery.attemptTimeout (ms)', delivery.attemptTimeout?.toMilliseconds(), 100, 60_000);
+  within('delivery.circuitBreakerThreshold', delivery.circuitBreakerThreshold, 1, 100);
+  within('delivery.circuitBreakerCooldown (ms)', delivery.circuitBreakerCooldown?.toMilliseconds(), 1_000, 3_600_000);
+  within('sms.maxPerNumberPerHour', props.sms?.maxPerNumberPerHour, 1, 10_000);
+  for (const code of props.sms?.allowedCountries ?? []) {
+    if (!/^\+?\d{1,7}$/.test(code)) problems.push(`sms.allowedCountries: "${code}" is not a country calling code like 1, 44 or 351`);
+  }
+  if (props.sms?.allowedCountries?.length === 0) problems.push('sms.allowedCountries: list at least one calling code, or leave it out to allow all');
+  const timeout = props.timeout ?? Duration.seconds(30);
+  if (delivery.attemptTimeout && delivery.attemptTimeout.toMilliseconds() + DEADLINE_MARGIN.toMilliseconds() > timeout.toMilliseconds()) {
+    problems.push(
+      `delivery.attemptTimeout (${delivery.attemptTimeout.toMilliseconds()} ms) leaves no room in the function timeout (${timeout.toSeconds()} s): the relay keeps a 1 s margin before its deadline`,
+    );
+  }
+  if (props.sms?.maxPerNumberPerHour !== undefined && !props.idempotency && !props.idempotencyTable) {
+    problems.push('sms.maxPerNumberPerHour needs an idempotency table (the per-number counters live there): set `idempotency: true` or `idempotencyTable`');
+  }
+  if (props.idempotency && props.idempotencyTable) problems.push('give either `idempotency: true` (a new table) or `idempotencyTable` (yours), not both');
+  if (problems.length > 0) throw new Error(`CognitoRelay: ${problems.join('; ')}`);
 }
 
 function isSecret(secret: RelaySecret): secret is secretsmanager.ISecret {

@@ -96,7 +96,7 @@ async function load(reason) {
   const scroll = $('.gallery-main').scrollTop;
   data = await api('/api/gallery');
   clear($('#rendered-with'),
-    `Rendered by the templates module from `, h('code', {}, data.dirs.user), ` over the built-ins (file-system store) with sample values, at ${clock(data.generatedAt)}. `,
+    `Rendered by the templates module from your `, h('code', { title: data.dirs.user }, `${data.dirs.user.split(/[\\/]/).filter(Boolean).pop()}/`), ` folder over the built-ins (file-system store) with sample values, at ${clock(data.generatedAt)}. `,
     `Edit a file and this page reloads. The Lambda bundle embeds the same files at build time.`);
   renderAll();
   $('.gallery-main').scrollTop = scroll;

@@ -17,8 +17,6 @@ providerContract({
   success: { response: accepted, messageId: MESSAGE_ID },
   error: (status, text, headers) => ({ status, headers, body: { errors: [{ message: text, field: null, help: null }] } }),
   authHint: /SENDGRID_API_KEY/,
-  // Not yet: sendgrid.ts passes SendGrid's error text through unmasked; masking belongs in http.ts.
-  masksRecipientInErrors: false,
   cases: [
     {
       name: 'the key lacks Mail Send or the sender is not verified (403)',

@@ -23,14 +23,13 @@ providerContract({
   success: { response: created, messageId: SID },
   error: (status, text, headers) => twilioError(status, status === 401 ? 20003 : status === 429 ? 20429 : status === 400 ? 21211 : 20500, text, headers),
   authHint: /TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN/,
-  // Not yet: twilio.ts passes Twilio's error text through unmasked; masking belongs in http.ts.
-  masksRecipientInErrors: false,
   cases: [
     {
       name: 'the recipient replied STOP (21610)',
       response: twilioError(400, 21610, 'Attempt to send to unsubscribed recipient'),
       kind: 'permanent',
       text: /START/,
+      recipient: true,
     },
   ],
 });

@@ -16,6 +16,35 @@ locals {
 
   parameter_arns = [for name in values(var.secret_parameters) : "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${trimprefix(name, "/")}"]
 
+  email_providers = var.email == null ? [] : [for name in var.email.providers : lower(trimspace(name))]
+  sms_providers   = var.sms == null ? [] : [for name in var.sms.providers : lower(trimspace(name))]
+  channels        = concat(var.email == null ? [] : ["email"], var.sms == null ? [] : ["sms"])
+
+  idempotency_table_name = var.idempotency ? aws_dynamodb_table.idempotency[0].name : var.idempotency_table_name
+  idempotency_table_arn = var.idempotency ? aws_dynamodb_table.idempotency[0].arn : (
+    var.idempotency_table_name == null ? null : "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${var.idempotency_table_name}"
+  )
+
+  # SESv2 SendEmail (templated or not) is authorised by ses:SendEmail alone: on the sending
+  # identity (the address, or its domain when only the domain is verified), and on the
+  # configuration set and template only when a request names them.
+  ses_region = lookup(var.settings, "SES_REGION", "") != "" ? var.settings["SES_REGION"] : local.region
+  ses_arn    = "arn:${local.partition}:ses:${local.ses_region}:${local.account_id}"
+  ses_resources = contains(local.email_providers, "ses") ? concat(
+    ["${local.ses_arn}:identity/${var.email.from}", "${local.ses_arn}:identity/${element(split("@", var.email.from), 1)}"],
+    lookup(var.settings, "SES_CONFIGURATION_SET", "") != "" ? ["${local.ses_arn}:configuration-set/${var.settings["SES_CONFIGURATION_SET"]}"] : [],
+    var.email.ses_templates ? ["${local.ses_arn}:template/*"] : [],
+  ) : []
+
+  delivery_settings = { for name, value in {
+    MAX_ATTEMPTS                = var.delivery.max_attempts
+    ATTEMPT_TIMEOUT_MS          = var.delivery.attempt_timeout_ms
+    CIRCUIT_BREAKER_THRESHOLD   = var.delivery.circuit_breaker_threshold
+    CIRCUIT_BREAKER_COOLDOWN_MS = var.delivery.circuit_breaker_cooldown_ms
+    SMS_ALLOWED_COUNTRIES       = try(length(var.sms.allowed_countries), 0) > 0 ? join(",", var.sms.allowed_countries) : null
+    SMS_MAX_PER_NUMBER_PER_HOUR = try(var.sms.max_per_number_per_hour, null)
+  } : name => tostring(value) if value != null }
+
   environment = merge(
     { KMS_KEY_ARN = local.key_arn },
     var.email == null ? {} : merge(
@@ -26,7 +55,8 @@ locals {
     var.sms == null ? {} : { SMS_PROVIDERS = join(",", var.sms.providers) },
     var.app_name == null ? {} : { APP_NAME = var.app_name },
     var.default_locale == null ? {} : { DEFAULT_LOCALE = var.default_locale },
-    var.idempotency ? { IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency[0].name } : {},
+    local.idempotency_table_name == null ? {} : { IDEMPOTENCY_TABLE = local.idempotency_table_name },
+    local.delivery_settings,
     var.settings,
     # Secrets only by reference: the function reads the values at cold start.
     { for name, arn in var.secret_arns : "${name}_SECRET_ARN" => arn },
@@ -119,11 +149,44 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = var.idempotency ? [1] : []
+    for_each = var.idempotency || var.idempotency_table_name != null ? [1] : []
     content {
       sid       = "IdempotencyRecords"
       actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
-      resources = [aws_dynamodb_table.idempotency[0].arn]
+      resources = [local.idempotency_table_arn]
+    }
+  }
+
+  # The AWS providers authenticate with this role: each one's send permission, only when it is
+  # in the provider list.
+  dynamic "statement" {
+    for_each = contains(local.email_providers, "ses") ? [1] : []
+    content {
+      sid       = "SendEmailWithSes"
+      actions   = ["ses:SendEmail"]
+      resources = local.ses_resources
+    }
+  }
+
+  # A text published straight to a phone number has no ARN to name: SNS authorises it only
+  # against "*" (CDK's own Cognito SMS role does the same). The action is Publish alone.
+  dynamic "statement" {
+    for_each = contains(local.sms_providers, "sns") ? [1] : []
+    content {
+      sid       = "SendSmsWithSns"
+      actions   = ["sns:Publish"]
+      resources = ["*"]
+    }
+  }
+
+  # SendTextMessage has only optional resource types (phone number, pool, sender ID,
+  # configuration set, protect configuration): narrow it with sms.eum_resource_arns.
+  dynamic "statement" {
+    for_each = contains(local.sms_providers, "eum") ? [1] : []
+    content {
+      sid       = "SendSmsWithEndUserMessaging"
+      actions   = ["sms-voice:SendTextMessage"]
+      resources = var.sms.eum_resource_arns
     }
   }
 }
@@ -250,8 +313,24 @@ resource "aws_lambda_function" "this" {
       error_message = "Configure email, sms, or both."
     }
     precondition {
-      condition     = length(setintersection(keys(var.settings), ["KMS_KEY_ARN", "EMAIL_PROVIDERS", "EMAIL_FROM", "EMAIL_FROM_NAME", "EMAIL_REPLY_TO", "SMS_PROVIDERS", "APP_NAME", "DEFAULT_LOCALE", "IDEMPOTENCY_TABLE"])) == 0
-      error_message = "settings may not override variables the module sets itself; use the module's own inputs."
+      condition = length(setintersection(keys(var.settings), [
+        "KMS_KEY_ARN", "EMAIL_PROVIDERS", "EMAIL_FROM", "EMAIL_FROM_NAME", "EMAIL_REPLY_TO", "SMS_PROVIDERS", "APP_NAME", "DEFAULT_LOCALE", "IDEMPOTENCY_TABLE",
+        "MAX_ATTEMPTS", "ATTEMPT_TIMEOUT_MS", "CIRCUIT_BREAKER_THRESHOLD", "CIRCUIT_BREAKER_COOLDOWN_MS", "SMS_ALLOWED_COUNTRIES", "SMS_MAX_PER_NUMBER_PER_HOUR",
+      ])) == 0
+      error_message = "settings may not override variables the module sets itself; use the module's own inputs (delivery, sms, idempotency…)."
+    }
+    precondition {
+      condition     = !(var.idempotency && var.idempotency_table_name != null)
+      error_message = "Set either idempotency = true (a new table) or idempotency_table_name (yours), not both."
+    }
+    precondition {
+      condition     = try(var.sms.max_per_number_per_hour, null) == null || var.idempotency || var.idempotency_table_name != null
+      error_message = "sms.max_per_number_per_hour needs an idempotency table (the per-number counters live there): set idempotency = true or idempotency_table_name."
+    }
+    precondition {
+      # The relay starts no provider call within 1 s of its deadline.
+      condition     = var.delivery.attempt_timeout_ms == null || try(var.delivery.attempt_timeout_ms + 1000 <= var.timeout * 1000, false)
+      error_message = "delivery.attempt_timeout_ms must be at least 1000 ms below the function timeout."
     }
   }
 }
@@ -303,6 +382,57 @@ resource "aws_cloudwatch_metric_alarm" "dead_letters" {
   metric_name         = "ApproximateNumberOfMessagesVisible"
   dimensions          = { QueueName = aws_sqs_queue.dead_letters.name }
   statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "destination_failures" {
+  alarm_name          = "${var.name}-destination-failures"
+  alarm_description   = "Lambda could not put a failed Cognito event into the dead-letter queue; the event is lost"
+  namespace           = "AWS/Lambda"
+  metric_name         = "DestinationDeliveryFailures"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "dropped_events" {
+  alarm_name          = "${var.name}-dropped-events"
+  alarm_description   = "Lambda dropped Cognito events before running the function (too old or throttled too long)"
+  namespace           = "AWS/Lambda"
+  metric_name         = "AsyncEventsDropped"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}
+
+# The relay's own EMF metric: exactly the channel x outcome roll-up dimension set it writes
+# (src/observability/metrics.ts; Powertools adds service = cognito-relay to every set).
+resource "aws_cloudwatch_metric_alarm" "delivery_failed" {
+  for_each            = toset(local.channels)
+  alarm_name          = "${var.name}-${each.key}-delivery-failed"
+  alarm_description   = "No provider accepted a Cognito ${each.key == "sms" ? "SMS" : "email"} (Lambda retries the event; see the function logs)"
+  namespace           = "CognitoRelay"
+  metric_name         = "Deliveries"
+  dimensions          = { service = "cognito-relay", channel = each.key, outcome = "failed" }
+  statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
   threshold           = 1

@@ -27,7 +27,7 @@ output "dead_letter_queue_url" {
 }
 
 output "idempotency_table_name" {
-  value = var.idempotency ? aws_dynamodb_table.idempotency[0].name : null
+  value = local.idempotency_table_name
 }
 
 output "attach_command" {

@@ -37,22 +37,83 @@ variable "kms_key_arn" {
 }
 
 variable "email" {
-  description = "Email delivery: providers in failover order (EMAIL_PROVIDERS), sender address, optional display name and reply-to."
+  description = <<-EOT
+    Email delivery: providers in failover order (EMAIL_PROVIDERS), sender address, optional display
+    name and reply-to. With "ses" among the providers the role may send as `from` (its address or
+    domain identity, and settings.SES_CONFIGURATION_SET); ses_templates = true also allows this
+    account's SES templates (template/*), for PROVIDER_TEMPLATES mappings of ses.
+  EOT
   type = object({
-    providers = list(string)
-    from      = string
-    from_name = optional(string)
-    reply_to  = optional(string)
+    providers     = list(string)
+    from          = string
+    from_name     = optional(string)
+    reply_to      = optional(string)
+    ses_templates = optional(bool, false)
   })
   default = null
+
+  validation {
+    condition     = var.email == null || can(regex("^[^@\\s]+@[^@\\s]+$", var.email.from))
+    error_message = "email.from must be an email address."
+  }
 }
 
 variable "sms" {
-  description = "SMS delivery: providers in failover order (SMS_PROVIDERS)."
+  description = <<-EOT
+    SMS delivery: providers in failover order (SMS_PROVIDERS); allowed_countries
+    (SMS_ALLOWED_COUNTRIES, calling codes like ["1", "44"]; default all); max_per_number_per_hour
+    (SMS_MAX_PER_NUMBER_PER_HOUR, needs an idempotency table). With "sns" the role gets
+    sns:Publish on "*" (a phone number has no ARN); with "eum", sms-voice:SendTextMessage on
+    eum_resource_arns (default ["*"]: narrow it to your origination identity, configuration set
+    and protect configuration ARNs).
+  EOT
   type = object({
-    providers = list(string)
+    providers               = list(string)
+    allowed_countries       = optional(list(string))
+    max_per_number_per_hour = optional(number)
+    eum_resource_arns       = optional(list(string), ["*"])
   })
   default = null
+
+  validation {
+    condition     = alltrue([for code in (try(length(var.sms.allowed_countries), 0) > 0 ? var.sms.allowed_countries : []) : can(regex("^\\+?[0-9]{1,7}$", code))])
+    error_message = "sms.allowed_countries holds country calling codes like \"1\", \"44\" or \"351\"."
+  }
+
+  validation {
+    condition     = var.sms == null || try(var.sms.max_per_number_per_hour, null) == null || (try(var.sms.max_per_number_per_hour, 0) >= 1 && try(var.sms.max_per_number_per_hour, 0) <= 10000 && floor(try(var.sms.max_per_number_per_hour, 0)) == try(var.sms.max_per_number_per_hour, 0))
+    error_message = "sms.max_per_number_per_hour must be a whole number from 1 to 10000."
+  }
+}
+
+variable "delivery" {
+  description = <<-EOT
+    Delivery settings (docs/failure-semantics.md); unset ones keep the relay's defaults:
+    max_attempts (MAX_ATTEMPTS, 1-10, default 3), attempt_timeout_ms (ATTEMPT_TIMEOUT_MS,
+    100-60000, default 5000, and at least 1 s under `timeout`), circuit_breaker_threshold
+    (CIRCUIT_BREAKER_THRESHOLD, 1-100, default 3), circuit_breaker_cooldown_ms
+    (CIRCUIT_BREAKER_COOLDOWN_MS, 1000-3600000, default 30000).
+  EOT
+  type = object({
+    max_attempts                = optional(number)
+    attempt_timeout_ms          = optional(number)
+    circuit_breaker_threshold   = optional(number)
+    circuit_breaker_cooldown_ms = optional(number)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue([
+      for check in [
+        [var.delivery.max_attempts, 1, 10],
+        [var.delivery.attempt_timeout_ms, 100, 60000],
+        [var.delivery.circuit_breaker_threshold, 1, 100],
+        [var.delivery.circuit_breaker_cooldown_ms, 1000, 3600000],
+      ] : check[0] == null || (try(check[0] >= check[1] && check[0] <= check[2] && floor(check[0]) == check[0], false))
+    ])
+    error_message = "delivery: max_attempts 1-10, attempt_timeout_ms 100-60000, circuit_breaker_threshold 1-100, circuit_breaker_cooldown_ms 1000-3600000, whole numbers."
+  }
 }
 
 variable "secret_arns" {
@@ -108,9 +169,15 @@ variable "default_locale" {
 }
 
 variable "idempotency" {
-  description = "Create a DynamoDB table so an event Lambda retries is not delivered twice."
+  description = "Create a DynamoDB table so an event Lambda retries is not delivered twice (IDEMPOTENCY_TABLE)."
   type        = bool
   default     = false
+}
+
+variable "idempotency_table_name" {
+  description = "Or use your own table (partition key id String, TTL on expiration) instead of creating one."
+  type        = string
+  default     = null
 }
 
 variable "memory_size" {
@@ -120,7 +187,7 @@ variable "memory_size" {
 }
 
 variable "timeout" {
-  description = "Seconds: room for provider retries and a failover within one invocation."
+  description = "Seconds: room for provider retries and a failover within one invocation, well above delivery.attempt_timeout_ms."
   type        = number
   default     = 30
 }
