@@ -18,6 +18,8 @@ export interface ReceivedMail {
 
 export interface SmtpInbox {
   port: number;
+  /** SMTP connections accepted so far (shows whether a sender reuses its connection). */
+  readonly connections: number;
   /** `smtp://127.0.0.1:<port>` — an SMTP_URL for the relay. */
   url: string;
   messages: ReceivedMail[];
@@ -31,6 +33,7 @@ export interface SmtpInbox {
 
 export async function startSmtpInbox(options: { port?: number; host?: string } = {}): Promise<SmtpInbox> {
   const messages: ReceivedMail[] = [];
+  let connections = 0;
   const listeners: ((mail: ReceivedMail) => void)[] = [];
   let rejections: { count: number; code: number; message: string } = { count: 0, code: 0, message: '' };
 
@@ -38,6 +41,10 @@ export async function startSmtpInbox(options: { port?: number; host?: string } =
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onConnect(_session, callback) {
+      connections++;
+      callback();
+    },
     onAuth(_auth, _session, callback) {
       callback(null, { user: 'sandbox' });
     },
@@ -93,6 +100,9 @@ export async function startSmtpInbox(options: { port?: number; host?: string } =
   return {
     port,
     url: `smtp://127.0.0.1:${port}`,
+    get connections() {
+      return connections;
+    },
     messages,
     waitFor(after = messages.length, timeoutMs = 10_000) {
       const existing = messages[after];

@@ -29,7 +29,9 @@ function isAboutRecipient(e: { recipientRejected?: boolean; command?: string; re
 function classify(error: unknown): ProviderError {
   const e = error as { responseCode?: number; code?: string; response?: string; message?: string; recipientRejected?: boolean; command?: string; rejected?: unknown[] };
   const status = e.responseCode;
-  const permanent = (status !== undefined && status >= 500) || e.code === 'EAUTH' || e.code === 'EENVELOPE';
+  // A 4xx reply is temporary even inside an envelope error (greylisting a recipient).
+  const permanent =
+    (status !== undefined && status >= 500) || e.code === 'EAUTH' || (e.code === 'EENVELOPE' && (status === undefined || status >= 500));
   const hint =
     e.code === 'EAUTH'
       ? 'check the user and password in SMTP_URL'
