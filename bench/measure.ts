@@ -53,7 +53,8 @@ export function runCold(childScript: string, side: string, target: string, env: 
 export interface WarmChild {
   ready: { readyMs: number; importMs: number; firstCallMs?: number; error?: string; readyRssKiB: number };
   run(count: number, offset: number): Promise<void>;
-  report(): Promise<{ latencies: number[]; maxRssKiB: number }>;
+  /** Latencies of the warm calls, the process's CPU time over them, and its peak RSS. */
+  report(): Promise<{ latencies: number[]; cpuMs: number; maxRssKiB: number }>;
   exit(): Promise<void>;
 }
 
@@ -103,7 +104,7 @@ export async function startWarm(childScript: string, side: string, target: strin
     async report() {
       const done = nextMessage(child, 'report');
       child.send({ type: 'report' });
-      return (await done) as unknown as { latencies: number[]; maxRssKiB: number };
+      return (await done) as unknown as { latencies: number[]; cpuMs: number; maxRssKiB: number };
     },
     async exit() {
       if (child.exitCode !== null) return;

@@ -25,8 +25,13 @@ const { templatesPlugin } = await import('../src/templates/esbuild-plugin.ts');
 await rm(outdir, { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
 
+// LAMBDA_AWS_SDK_CLIENTS=bundle: put SES, SNS, End User Messaging, DynamoDB, Secrets Manager,
+// SSM and Cognito clients in the zip (default `runtime`: the nodejs22.x runtime's copies).
 const result = await build({
-  ...lambdaBuildOptions({ plugins: [templatesPlugin({ userDir: process.env.TEMPLATES_DIR ?? join(root, 'templates') })] }),
+  ...lambdaBuildOptions({
+    plugins: [templatesPlugin({ userDir: process.env.TEMPLATES_DIR ?? join(root, 'templates') })],
+    awsServiceClients: process.env.LAMBDA_AWS_SDK_CLIENTS ?? 'runtime',
+  }),
   entryPoints: { index: join(root, 'src/lambda/handler.ts') },
   outdir,
 });

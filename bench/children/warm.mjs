@@ -56,6 +56,7 @@ process.send({
 });
 
 const latencies = [];
+const cpuAfterFirstCall = process.cpuUsage();
 process.on('message', async (message) => {
   if (message.type === 'run') {
     try {
@@ -67,7 +68,8 @@ process.on('message', async (message) => {
       process.send({ type: 'ran', error: error instanceof Error ? error.message : String(error) });
     }
   } else if (message.type === 'report') {
-    process.send({ type: 'report', latencies, maxRssKiB: process.resourceUsage().maxRSS });
+    const cpu = process.cpuUsage(cpuAfterFirstCall);
+    process.send({ type: 'report', latencies, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKiB: process.resourceUsage().maxRSS });
   } else if (message.type === 'exit') {
     process.exit(0);
   }

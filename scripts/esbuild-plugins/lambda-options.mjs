@@ -12,7 +12,9 @@ import { runtimeSdkPlugin } from './runtime-sdk.mjs';
 import { slimMimeTypesPlugin } from './slim-mime-types.mjs';
 
 /**
- * @param {{ plugins?: import('esbuild').Plugin[] }} [options] extra plugins (the build adds the templates one)
+ * @param {{ plugins?: import('esbuild').Plugin[], awsServiceClients?: 'runtime' | 'bundle' }} [options]
+ *   plugins: extra plugins (the build adds the templates one);
+ *   awsServiceClients: where the AWS SDK clients other than KMS come from (see runtime-sdk.mjs)
  * @returns {import('esbuild').BuildOptions}
  */
 export function lambdaBuildOptions(options = {}) {
@@ -33,7 +35,7 @@ export function lambdaBuildOptions(options = {}) {
     metafile: true,
     // Some CommonJS dependencies call require() for Node built-ins; give ESM output one.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-    plugins: [nativeEccPlugin(), runtimeSdkPlugin(), slimMimeTypesPlugin(), ...(options.plugins ?? [])],
+    plugins: [nativeEccPlugin(), runtimeSdkPlugin({ serviceClients: options.awsServiceClients }), slimMimeTypesPlugin(), ...(options.plugins ?? [])],
     logLevel: 'warning',
   };
 }

@@ -16,18 +16,22 @@
  *   environment, so `fromEnv` answers first and the SDK never imports these;
  * - `@smithy/core/event-streams` (KMS has no event-stream operation) and `bowser` (browser
  *   user-agent parsing; never called on Node).
- * Their version is then the runtime's (see docs/performance.md for the trade-off). Run on this
- * machine, the bundle resolves them from the project's node_modules, as the tests do.
+ * Their version is then the runtime's. The price, measured: a deployment that configures one of
+ * those clients loads the runtime's own copy of the SDK core when it does (~200 ms more cold
+ * start, once), where a bundled client would reuse the bundled core (~20 ms) at ~95 kB more zip.
+ * `serviceClients: 'bundle'` (build: LAMBDA_AWS_SDK_CLIENTS=bundle) makes that choice; see
+ * docs/performance.md. Run on this machine, the bundle resolves externals from the project's
+ * node_modules, as the tests do.
  *
  * @example
  * await build({ ..., plugins: [runtimeSdkPlugin()] });
  */
 
-/** Bare specifiers resolved from the Lambda runtime instead of the zip. */
-export const RUNTIME_PROVIDED = [
-  // Every service client except KMS (the hot path).
-  /^@aws-sdk\/client-(?!kms$)[a-z0-9-]+$/,
-  /^@aws-sdk\/(?:lib|util)-dynamodb$/,
+/** Service clients other than KMS: from the runtime by default, bundled on request. */
+export const OPTIONAL_SERVICE_CLIENTS = [/^@aws-sdk\/client-(?!kms$)[a-z0-9-]+$/, /^@aws-sdk\/(?:lib|util)-dynamodb$/];
+
+/** Never loaded on Lambda's Node.js path: always from the runtime, never in the zip. */
+export const NEVER_LOADED_ON_LAMBDA = [
   // Credential sources Lambda does not use: imported dynamically only after fromEnv fails.
   /^@aws-sdk\/credential-provider-(?:sso|ini|process|web-identity|http|login)$/,
   /^@smithy\/credential-provider-imds$/,
@@ -35,17 +39,32 @@ export const RUNTIME_PROVIDED = [
   /^bowser$/,
 ];
 
-export function isRuntimeProvided(specifier) {
-  return RUNTIME_PROVIDED.some((pattern) => pattern.test(specifier));
+/**
+ * @param {string} specifier
+ * @param {'runtime' | 'bundle'} serviceClients
+ */
+export function isRuntimeProvided(specifier, serviceClients = 'runtime') {
+  const patterns = serviceClients === 'runtime' ? [...OPTIONAL_SERVICE_CLIENTS, ...NEVER_LOADED_ON_LAMBDA] : NEVER_LOADED_ON_LAMBDA;
+  return patterns.some((pattern) => pattern.test(specifier));
 }
 
-/** @returns {import('esbuild').Plugin} */
-export function runtimeSdkPlugin() {
+/**
+ * @param {{ serviceClients?: 'runtime' | 'bundle' }} [options] `bundle` puts the optional service
+ *   clients in the zip (~+95 kB) so deployments using SES, SNS, End User Messaging, DynamoDB
+ *   idempotency or secret stores load them with the bundled SDK core (~20 ms) instead of the
+ *   runtime's own copy of the SDK (~200 ms on a cold start; docs/performance.md).
+ * @returns {import('esbuild').Plugin}
+ */
+export function runtimeSdkPlugin(options = {}) {
+  const serviceClients = options.serviceClients ?? 'runtime';
+  if (serviceClients !== 'runtime' && serviceClients !== 'bundle') {
+    throw new Error(`runtime-sdk: serviceClients must be "runtime" or "bundle", not "${serviceClients}"`);
+  }
   return {
     name: 'runtime-sdk',
     setup(build) {
       build.onResolve({ filter: /^(?:@aws-sdk\/|@smithy\/|bowser$)/ }, (args) =>
-        isRuntimeProvided(args.path) ? { path: args.path, external: true } : undefined,
+        isRuntimeProvided(args.path, serviceClients) ? { path: args.path, external: true } : undefined,
       );
     },
   };

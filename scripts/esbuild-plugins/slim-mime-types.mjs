@@ -48,14 +48,15 @@ function mapLiteral(source, name) {
   return { start: literalStart, end: end + 3, entries: [...map.entries()] };
 }
 
-const first = (value) => (Array.isArray(value) ? value[0] : value);
+const values = (value) => (Array.isArray(value) ? value : [value]);
 
 /** nodemailer's mime-types.js with its two maps cut down to KEPT_EXTENSIONS. */
 export function slimMimeTypesSource(source) {
   const types = mapLiteral(source, 'mimeTypes');
   const extensions = mapLiteral(source, 'extensions');
   if (types.end > extensions.start) throw new Error('slim-mime-types: unexpected order of the maps');
-  const keptTypes = types.entries.filter(([, ext]) => KEPT_EXTENSIONS.has(first(ext)));
+  // A type stays when any of its extensions does (detectExtension answers the type's first one).
+  const keptTypes = types.entries.filter(([, ext]) => values(ext).some((e) => KEPT_EXTENSIONS.has(e)));
   const keptExtensions = extensions.entries.filter(([ext]) => KEPT_EXTENSIONS.has(ext));
   if (keptTypes.length < 20 || keptExtensions.length < 20) {
     throw new Error('slim-mime-types: nodemailer changed its MIME table; too few common types found');
