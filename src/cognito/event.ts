@@ -39,7 +39,9 @@ const EventSchema = v.looseObject({
     },
     'must be an object',
   ),
-});
+  // A custom message everywhere: valibot's defaults quote the received value, which could be
+  // a ciphertext someone passed as the whole event.
+}, 'must be a JSON object');
 
 export interface ParsedEvent {
   rule: TriggerRule;

@@ -15,10 +15,14 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 export function createUserLookup(region: string): UserLookup {
   let client: Promise<{ send: (command: unknown) => Promise<unknown>; Command: new (input: unknown) => unknown }> | undefined;
   return async (userPoolId, userName) => {
-    client ??= import('@aws-sdk/client-cognito-identity-provider').then((sdk) => ({
-      send: (command: unknown) => new sdk.CognitoIdentityProviderClient({ region }).send(command as never),
-      Command: sdk.AdminGetUserCommand as unknown as new (input: unknown) => unknown,
-    }));
+    client ??= import('@aws-sdk/client-cognito-identity-provider').then((sdk) => {
+      // One client per warm instance, so lookups reuse its connection.
+      const cognito = new sdk.CognitoIdentityProviderClient({ region });
+      return {
+        send: (command: unknown) => cognito.send(command as never),
+        Command: sdk.AdminGetUserCommand as unknown as new (input: unknown) => unknown,
+      };
+    });
     const { send, Command } = await client;
     try {
       const output = (await send(new Command({ UserPoolId: userPoolId, Username: userName }))) as {

@@ -64,6 +64,22 @@ function providerNames(env: Env, channel: Channel): string[] {
   return names.length > 0 ? names : list(env[`${prefix}_PROVIDER`]);
 }
 
+/**
+ * Base URLs carry API keys and codes: https only, except plain http to this machine (tests, the
+ * sandbox, a local relay).
+ */
+function baseUrlProblem(name: string, value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${name} is not a URL, e.g. https://api.example.com`;
+  }
+  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || url.hostname.startsWith('127.');
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return undefined;
+  return `${name} must use https:// (requests carry the API key and the code); http:// is only allowed to localhost`;
+}
+
 async function defaultSecretReader(source: { kind: 'secret' | 'parameter'; id: string }): Promise<string> {
   // Loaded only when a deployment uses a secret store, so plain-env deployments never pay for it.
   if (source.kind === 'secret') {
@@ -120,6 +136,12 @@ async function configureProviders<C extends Channel>(
       } else if (spec.required) {
         const alternatives = spec.secret ? ` (or ${spec.env}_SECRET_ARN / ${spec.env}_PARAMETER)` : '';
         problems.push(`${spec.env}${alternatives} is required by the ${definition.name} provider: ${spec.description}`);
+      }
+    }
+    for (const [name, value] of Object.entries(settings)) {
+      if (name.endsWith('_BASE_URL') && value !== undefined) {
+        const problem = baseUrlProblem(name, value);
+        if (problem) problems.push(problem);
       }
     }
     problems.push(...(definition.validate?.(settings) ?? []));

@@ -22,7 +22,8 @@ export function maskRecipient(channel: 'email' | 'sms', to: string): string {
 }
 
 const EMAIL_IN_TEXT = /[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[A-Za-z]{2,}/g;
-const PHONE_IN_TEXT = /\+\d{7,15}\b/g;
+// With or without the `+`: providers often quote numbers bare (Vonage's `to` is `447700900123`).
+const PHONE_IN_TEXT = /\+\d{7,15}\b|\b\d{8,15}\b/g;
 
 /**
  * Masks every address and phone number inside a free text (provider error messages quote the

@@ -94,9 +94,21 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
       headers: req.headers,
       body: req.body,
       signal: req.signal,
+      // A redirect would re-send the message (code included) somewhere we did not check, maybe
+      // over plain http: providers' send endpoints never redirect, so treat one as an error.
+      redirect: 'error',
     });
   } catch (error) {
     const aborted = req.signal.aborted;
+    if (!aborted && /redirect/i.test(networkReason(error))) {
+      throw new ProviderError({
+        provider: req.provider,
+        kind: 'permanent',
+        providerMessage: 'the endpoint answered with a redirect, which is never followed',
+        hint: `check the ${req.provider} base URL setting (${req.provider.toUpperCase()}_BASE_URL / WEBHOOK_URL)`,
+        cause: error,
+      });
+    }
     throw new ProviderError({
       provider: req.provider,
       kind: 'retryable',

@@ -148,7 +148,10 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
 
   const checkSameOrigin = (request: IncomingMessage) => {
     const origin = request.headers.origin;
-    if (origin && new URL(origin).host !== request.headers.host) throw new HttpError(403, 'cross-origin requests are refused');
+    // Sandboxed iframes send `Origin: null`: refused like any other foreign origin.
+    if (origin && (origin === 'null' || !URL.canParse(origin) || new URL(origin).host !== request.headers.host)) {
+      throw new HttpError(403, 'cross-origin requests are refused');
+    }
   };
 
   const serveFile = (response: ServerResponse, path: string) => {

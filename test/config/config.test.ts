@@ -95,6 +95,13 @@ describe('loadConfig', () => {
     assert.deepEqual(config.email?.providers.map((p) => p.definition.name), ['sendgrid', 'smtp']);
   });
 
+  it('refuses a plain-http base URL except to this machine', async () => {
+    const base = { KMS_KEY_ARN: KEY, EMAIL_PROVIDER: 'sendgrid', EMAIL_FROM: 'a@example.com', SENDGRID_API_KEY: 'k' };
+    assert.match((await problemsOf({ ...base, SENDGRID_BASE_URL: 'http://api.sendgrid.com' })).join(), /SENDGRID_BASE_URL must use https/);
+    assert.deepEqual(await problemsOf({ ...base, SENDGRID_BASE_URL: 'http://127.0.0.1:8080' }), []);
+    assert.deepEqual(await problemsOf({ ...base, SENDGRID_BASE_URL: 'https://api.eu.sendgrid.com' }), []);
+  });
+
   it('strips CR/LF from the sender name', async () => {
     const config = await loadConfig({
       KMS_KEY_ARN: KEY,

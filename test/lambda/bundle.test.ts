@@ -10,6 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { startFakeProvider } from '../support/fake-provider.ts';
+import { formToObject } from '../support/openapi.ts';
 
 const run = promisify(execFile);
 const bundle = fileURLToPath(new URL('../../dist/lambda/index.mjs', import.meta.url));
@@ -53,6 +55,44 @@ describe('the Lambda bundle', () => {
     assert.equal(delivered.provider, 'smtp');
     assert.equal(delivered.recipient, 'a***@example.com');
     assert.ok(!result.stdout.includes('314159'), 'the code is never logged');
+  });
+
+  it('reads secrets from Secrets Manager and SSM once at cold start, through the real SDK', async () => {
+    const secretsManager = await startFakeProvider({
+      status: 200,
+      body: { ARN: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:sendgrid-AbCdEf', Name: 'sendgrid', SecretString: 'SG.from-secrets-manager' },
+    });
+    const ssm = await startFakeProvider({
+      status: 200,
+      body: { Parameter: { Name: '/relay/twilio-token', Type: 'SecureString', Value: 'token-from-ssm', Version: 1 } },
+    });
+    try {
+      const env = {
+        ...h.env({ EMAIL_PROVIDER: 'sendgrid', SENDGRID_API_KEY: undefined, TWILIO_AUTH_TOKEN: undefined }),
+        SENDGRID_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:sendgrid-AbCdEf',
+        TWILIO_AUTH_TOKEN_PARAMETER: '/relay/twilio-token',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+        AWS_ENDPOINT_URL_SSM: ssm.url,
+      };
+      const sent = h.sendgrid.requests.length;
+      const email = await invoke(env, h.event('CustomEmailSender_SignUp', await h.encrypt('271828')));
+      assert.equal(email.ok, true, email.error);
+      assert.equal(h.sendgrid.requests[sent]?.headers.authorization, 'Bearer SG.from-secrets-manager');
+      assert.equal(secretsManager.requests[0]?.headers['x-amz-target'], 'secretsmanager.GetSecretValue');
+      assert.equal(JSON.parse(secretsManager.requests[0]?.body ?? '{}').SecretId, env.SENDGRID_API_KEY_SECRET_ARN);
+      assert.equal(ssm.requests[0]?.headers['x-amz-target'], 'AmazonSSM.GetParameter');
+      assert.deepEqual(JSON.parse(ssm.requests[0]?.body ?? '{}'), { Name: '/relay/twilio-token', WithDecryption: true });
+
+      const texts = h.twilio.requests.length;
+      const sms = await invoke(env, h.event('CustomSMSSender_SignUp', await h.encrypt('161803')));
+      assert.equal(sms.ok, true, sms.error);
+      const twilioAuth = h.twilio.requests[texts]?.headers.authorization ?? '';
+      assert.equal(Buffer.from(twilioAuth.replace('Basic ', ''), 'base64').toString(), 'AC0123456789abcdef0123456789abcdef:token-from-ssm');
+      assert.ok(String(formToObject(h.twilio.requests[texts]?.body ?? '').Body).includes('161803'));
+      assert.ok(!email.stdout.includes('SG.from-secrets-manager') && !sms.stdout.includes('token-from-ssm'), 'secrets never logged');
+    } finally {
+      await Promise.all([secretsManager.close(), ssm.close()]);
+    }
   });
 
   it('fails every invocation with the full list of configuration problems', async () => {
