@@ -1,8 +1,8 @@
 /**
- * What the sandbox-side commands (simulate, preview, send-test, encrypt) share with the
- * dispatcher: the I/O they are given, a spinner for slow steps (only on a terminal), and
- * `key=value` flag parsing.
+ * What the commands share with the dispatcher: the I/O they are given, command-line parsing with
+ * `-h/--help`, a spinner for slow steps (only on a terminal), and `key=value` flag parsing.
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CommandIo } from './aws-clients.ts';
 
 export interface CliIo extends CommandIo {
@@ -13,6 +13,62 @@ export interface CliIo extends CommandIo {
 /** A wrong flag or value: the command prints it with its usage and exits 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** Every command takes `-h/--help`; its usage text lists it. */
+const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } as const;
+
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+
+type CommandConfig<Options extends CommandOptions, Positionals extends boolean> = {
+  args: string[];
+  strict: true;
+  allowPositionals: Positionals;
+  options: Options & typeof HELP_OPTION;
+};
+
+/** What `parseArgs` returns for that config (node:util does not export its `ParsedResults`). */
+export type ParsedCommandLine<Options extends CommandOptions, Positionals extends boolean = false> = ReturnType<
+  typeof parseArgs<CommandConfig<Options, Positionals>>
+>;
+
+export interface CommandLineSettings<Positionals extends boolean> {
+  /** Whether the command takes arguments besides its options. Default false. */
+  allowPositionals?: Positionals;
+  /** How a parse error is printed above the usage. Default: its message. */
+  describeError?: (error: unknown) => string;
+}
+
+/**
+ * Parses `args` strictly against `options` plus `-h/--help`. Returns the exit code instead when the
+ * command is done: 2 after printing a parse error and the usage on stderr, 0 after printing the
+ * usage on stdout for `--help`.
+ *
+ * @example
+ * const parsed = parseCommandLine(args, { sms: { type: 'boolean', default: false } }, USAGE, io, { allowPositionals: true });
+ * if (typeof parsed === 'number') return parsed;
+ * const { values, positionals } = parsed; // values.sms: boolean, positionals: string[]
+ */
+export function parseCommandLine<const Options extends CommandOptions, const Positionals extends boolean = false>(
+  args: string[],
+  options: Options,
+  usage: string,
+  io: CommandIo,
+  settings: CommandLineSettings<Positionals> = {},
+): ParsedCommandLine<Options, Positionals> | number {
+  const { allowPositionals = false, describeError = (error: unknown) => (error as Error).message } = settings;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, strict: true, allowPositionals, options: { ...options, ...HELP_OPTION } }) as ParsedCommandLine<Options, Positionals>;
+  } catch (error) {
+    io.stderr.write(`${describeError(error)}\n\n${usage}`);
+    return 2;
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    io.stdout.write(usage);
+    return 0;
+  }
+  return parsed;
 }
 
 export interface Spinner {

@@ -6,7 +6,6 @@
  *   DescribeUserPool → keep what UpdateUserPool accepts → merge LambdaConfig → UpdateUserPool
  *   → DescribeUserPool again to confirm nothing else moved.
  */
-import { parseArgs } from 'node:util';
 import {
   DescribeUserPoolCommand,
   UpdateUserPoolCommand,
@@ -39,6 +38,7 @@ import {
   type AwsClients,
   type CommandIo,
 } from '../aws-clients.ts';
+import { parseCommandLine, type CommandOptions } from '../terminal.ts';
 
 export const describe = 'Wire the relay into an existing user pool, keeping every other setting and trigger';
 
@@ -59,34 +59,23 @@ Options:
   -h, --help                 show this help
 `;
 
+const OPTIONS = {
+  'user-pool-id': { type: 'string' },
+  function: { type: 'string' },
+  'kms-key': { type: 'string' },
+  'email-only': { type: 'boolean', default: false },
+  'sms-only': { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  'skip-permission-check': { type: 'boolean', default: false },
+  region: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+} as const satisfies CommandOptions;
+
 /** Exit codes: 0 done (or nothing to do), 1 refused or failed, 2 bad usage. */
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      options: {
-        'user-pool-id': { type: 'string' },
-        function: { type: 'string' },
-        'kms-key': { type: 'string' },
-        'email-only': { type: 'boolean', default: false },
-        'sms-only': { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        'skip-permission-check': { type: 'boolean', default: false },
-        region: { type: 'string' },
-        'endpoint-url': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    io.stderr.write(`${describeError(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const commandLine = parseCommandLine(args, OPTIONS, USAGE, io, { describeError });
+  if (typeof commandLine === 'number') return commandLine;
+  const { values: parsed } = commandLine;
   const userPoolId = parsed['user-pool-id'];
   const functionArn = parsed.function;
   const keyArn = parsed['kms-key'];

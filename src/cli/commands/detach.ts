@@ -3,10 +3,10 @@
  * custom sender is left — keeping every other trigger and setting (same care as `attach`).
  * Cognito then goes back to sending its own messages.
  */
-import { parseArgs } from 'node:util';
 import { UpdateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { currentState, detachSenders, diffPaths, formatDiff, PoolConfigError, requestState, toUpdateInput } from '../pool-config.ts';
 import { createClients, describeError, destroyClients, Progress, resolveRegion, type CommandIo } from '../aws-clients.ts';
+import { parseCommandLine, type CommandOptions } from '../terminal.ts';
 import { confirm, readPool } from './attach.ts';
 
 export const describe = "Remove the relay's custom senders from a user pool, keeping every other trigger";
@@ -26,32 +26,21 @@ Options:
   -h, --help            show this help
 `;
 
+const OPTIONS = {
+  'user-pool-id': { type: 'string' },
+  function: { type: 'string' },
+  'email-only': { type: 'boolean', default: false },
+  'sms-only': { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  region: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+} as const satisfies CommandOptions;
+
 /** Exit codes: 0 done (or nothing to do), 1 failed, 2 bad usage. */
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      options: {
-        'user-pool-id': { type: 'string' },
-        function: { type: 'string' },
-        'email-only': { type: 'boolean', default: false },
-        'sms-only': { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        region: { type: 'string' },
-        'endpoint-url': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    io.stderr.write(`${describeError(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const commandLine = parseCommandLine(args, OPTIONS, USAGE, io, { describeError });
+  if (typeof commandLine === 'number') return commandLine;
+  const { values: parsed } = commandLine;
   const userPoolId = parsed['user-pool-id'];
   if (!userPoolId) {
     io.stderr.write(`Missing --user-pool-id\n\n${USAGE}`);

@@ -3,7 +3,6 @@
  * invoke permission and the function's configuration — and says in plain words what is wrong and
  * how to fix it. Read-only: it never changes anything.
  */
-import { parseArgs } from 'node:util';
 import type { LambdaConfigType, UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
@@ -18,6 +17,7 @@ import {
   type AwsClients,
   type CommandIo,
 } from '../aws-clients.ts';
+import { parseCommandLine, type CommandOptions } from '../terminal.ts';
 import { readInvokePermission, readPool } from './attach.ts';
 
 export const describe = "Check a user pool's custom sender wiring end to end and explain what to fix";
@@ -36,6 +36,12 @@ Needs read access: cognito-idp:DescribeUserPool, kms:DescribeKey, lambda:GetPoli
 lambda:GetFunctionConfiguration, lambda:GetFunctionEventInvokeConfig.
 Exit code 0 when everything checked is right, 1 when something is wrong.
 `;
+
+const OPTIONS = {
+  'user-pool-id': { type: 'string' },
+  region: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+} as const satisfies CommandOptions;
 
 /** The runtime and handler the build contract produces (dist/lambda.zip). */
 export const EXPECTED_RUNTIME = 'nodejs22.x';
@@ -60,26 +66,9 @@ class Report {
 }
 
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      options: {
-        'user-pool-id': { type: 'string' },
-        region: { type: 'string' },
-        'endpoint-url': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    io.stderr.write(`${describeError(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const commandLine = parseCommandLine(args, OPTIONS, USAGE, io, { describeError });
+  if (typeof commandLine === 'number') return commandLine;
+  const { values: parsed } = commandLine;
   const userPoolId = parsed['user-pool-id'];
   if (!userPoolId) {
     io.stderr.write(`Missing --user-pool-id\n\n${USAGE}`);

@@ -3,12 +3,11 @@
  * message format v1, suite 0x0378, context `{ "userpool-id": … }`, facts §3) under a KMS key the
  * caller names, for tests, replays and emulators that cannot produce real codes.
  */
-import { parseArgs } from 'node:util';
 import type { CognitoCodeFormat } from '../../kms/cognito-encrypt.ts';
 import { keyArnProblem, regionOfKeyArn } from '../../crypto/key-arn.ts';
 import { sampleEvent } from '../../cognito/sample-events.ts';
 import { escapeLikeCognito, resolveTrigger } from '../../sandbox/scenario.ts';
-import { readAll, spinner, UsageError, type CliIo } from '../terminal.ts';
+import { parseCommandLine, readAll, spinner, UsageError, type CliIo, type CommandOptions } from '../terminal.ts';
 
 export const describe = 'Encrypt a code exactly as Cognito does (for tests, replays and emulators)';
 
@@ -38,34 +37,22 @@ Examples:
   echo 123456 | cognito-relay encrypt --key-arn … --pool-id … --event CustomSMSSender_SignUp > event.json
 `;
 
+const OPTIONS = {
+  'key-arn': { type: 'string' },
+  'pool-id': { type: 'string' },
+  code: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+  region: { type: 'string' },
+  format: { type: 'string', default: 'cognito' },
+  event: { type: 'string' },
+} as const satisfies CommandOptions;
+
 const POOL_ID = /^[a-z]{2}(?:-[a-z]+)+-\d+_[0-9A-Za-z]+$/;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'key-arn': { type: 'string' },
-        'pool-id': { type: 'string' },
-        code: { type: 'string' },
-        'endpoint-url': { type: 'string' },
-        region: { type: 'string' },
-        format: { type: 'string', default: 'cognito' },
-        event: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const commandLine = parseCommandLine(args, OPTIONS, USAGE, io);
+  if (typeof commandLine === 'number') return commandLine;
+  const { values } = commandLine;
 
   let plaintext: string;
   let trigger: ReturnType<typeof resolveTrigger>;

@@ -5,7 +5,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { TriggerRule } from '../../cognito/triggers.ts';
 import {
   createRenderer,
@@ -16,7 +15,7 @@ import {
 } from '../../templates/index.ts';
 import { BUILTIN_TEMPLATES_DIR, userTemplatesDir } from '../../templates/paths.ts';
 import { resolveTrigger } from '../../sandbox/scenario.ts';
-import { UsageError, keyValues, type CliIo } from '../terminal.ts';
+import { UsageError, keyValues, parseCommandLine, type CliIo, type CommandOptions } from '../terminal.ts';
 
 export const describe = 'Render a template with sample values, to stdout or a file';
 
@@ -49,6 +48,16 @@ Examples:
   cognito-relay preview SignUp --sms --var code=424242
 `;
 
+const OPTIONS = {
+  sms: { type: 'boolean', default: false },
+  locale: { type: 'string' },
+  part: { type: 'string' },
+  out: { type: 'string' },
+  var: { type: 'string', multiple: true },
+  templates: { type: 'string' },
+  'app-name': { type: 'string' },
+} as const satisfies CommandOptions;
+
 function setPath(target: Record<string, unknown>, path: string, value: string): void {
   const keys = path.split('.');
   let node = target;
@@ -60,32 +69,9 @@ function setPath(target: Record<string, unknown>, path: string, value: string): 
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        sms: { type: 'boolean', default: false },
-        locale: { type: 'string' },
-        part: { type: 'string' },
-        out: { type: 'string' },
-        var: { type: 'string', multiple: true },
-        templates: { type: 'string' },
-        'app-name': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(args, OPTIONS, USAGE, io, { allowPositionals: true });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
 
   let rule: TriggerRule;
   let part: Part;

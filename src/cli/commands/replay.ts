@@ -9,10 +9,10 @@
  * while (1 h for password resets, 24 h for sign-up), so events known to be older than that are
  * skipped unless `--include-expired`.
  */
-import { parseArgs } from 'node:util';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message as SqsMessage } from '@aws-sdk/client-sqs';
 import { bootstrap, type Bootstrapped } from '../../core/bootstrap.ts';
 import type { CommandIo } from '../aws-clients.ts';
+import { parseCommandLine, type CommandOptions } from '../terminal.ts';
 import { findTrigger, type TriggerName } from '../../cognito/triggers.ts';
 import { ConfigError } from '../../errors.ts';
 import { createLogger } from '../../observability/logger.ts';
@@ -37,6 +37,14 @@ Runs with the function's own settings (KMS_KEY_ARN, EMAIL_PROVIDER, …) from th
 and needs sqs:ReceiveMessage, sqs:DeleteMessage, kms:Decrypt on the pool's key.
 Exit code 0 when every event was delivered (or skipped), 1 when some failed, 2 on bad usage.
 `;
+
+const OPTIONS = {
+  'queue-url': { type: 'string' },
+  max: { type: 'string', default: '100' },
+  'dry-run': { type: 'boolean', default: false },
+  'include-expired': { type: 'boolean', default: false },
+  region: { type: 'string' },
+} as const satisfies CommandOptions;
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -136,28 +144,9 @@ function sqsClient(env: CommandIo['env'], region: string): SQSClient {
 type Outcome = 'delivered' | 'duplicate' | 'failed' | 'skipped' | 'unreadable' | 'listed';
 
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      options: {
-        'queue-url': { type: 'string' },
-        max: { type: 'string', default: '100' },
-        'dry-run': { type: 'boolean', default: false },
-        'include-expired': { type: 'boolean', default: false },
-        region: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const commandLine = parseCommandLine(args, OPTIONS, USAGE, io);
+  if (typeof commandLine === 'number') return commandLine;
+  const { values: parsed } = commandLine;
   const queueUrl = parsed['queue-url'];
   if (!queueUrl) {
     io.stderr.write(`--queue-url is required\n\n${USAGE}`);

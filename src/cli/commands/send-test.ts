@@ -4,11 +4,10 @@
  * anything is deployed. The code is encrypted with a local KMS stand-in, so no KMS key or AWS
  * account is needed for that part; everything else is the production pipeline.
  */
-import { parseArgs } from 'node:util';
 import { maskRecipient } from '../../observability/mask.ts';
 import type { LocalStack } from '../../sandbox/local-stack.ts';
 import { buildEvent, prepareScenario, resolveTrigger, type Scenario } from '../../sandbox/scenario.ts';
-import { keyValues, spinner, UsageError, type CliIo } from '../terminal.ts';
+import { keyValues, parseCommandLine, spinner, UsageError, type CliIo, type CommandOptions } from '../terminal.ts';
 
 export const describe = 'Send one real message through the provider configured in your environment';
 
@@ -36,6 +35,15 @@ Example:
     cognito-relay send-test --to you@example.com
 `;
 
+const OPTIONS = {
+  to: { type: 'string' },
+  name: { type: 'string' },
+  locale: { type: 'string' },
+  meta: { type: 'string', multiple: true },
+  attr: { type: 'string', multiple: true },
+  code: { type: 'string' },
+} as const satisfies CommandOptions;
+
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 function configuredProvider(env: CliIo['env'], channel: 'email' | 'sms'): string | undefined {
@@ -44,31 +52,9 @@ function configuredProvider(env: CliIo['env'], channel: 'email' | 'sms'): string
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        to: { type: 'string' },
-        name: { type: 'string' },
-        locale: { type: 'string' },
-        meta: { type: 'string', multiple: true },
-        attr: { type: 'string', multiple: true },
-        code: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(args, OPTIONS, USAGE, io, { allowPositionals: true });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
 
   let scenario: Scenario;
   let to: string;

@@ -4,7 +4,6 @@
  * renders and delivers it through its real SMTP or Twilio provider to a local inbox, and the
  * message as received is printed. Nothing leaves the machine.
  */
-import { parseArgs } from 'node:util';
 import { maskRecipient } from '../../observability/mask.ts';
 import { DEFAULT_BUNDLE, bundleStatus } from '../../sandbox/bundle.ts';
 import type { MemoryLogLine } from '../../sandbox/in-process.ts';
@@ -12,7 +11,7 @@ import type { LocalStack } from '../../sandbox/local-stack.ts';
 import { buildEvent, prepareScenario, resolveTrigger, type Scenario } from '../../sandbox/scenario.ts';
 import { emailView, type EmailView } from '../../sandbox/views.ts';
 import type { ReceivedSms } from '../../sandbox/sms-inbox.ts';
-import { keyValues, spinner, UsageError, type CliIo } from '../terminal.ts';
+import { keyValues, parseCommandLine, spinner, UsageError, type CliIo, type CommandOptions } from '../terminal.ts';
 
 export const describe = 'Fire one Cognito trigger through the relay on this machine and print the delivered message';
 
@@ -50,6 +49,21 @@ Examples:
   cognito-relay simulate AdminCreateUser --code 'Tq7<mZ>2!' --html > welcome.html
 `;
 
+const OPTIONS = {
+  sms: { type: 'boolean', default: false },
+  email: { type: 'string' },
+  phone: { type: 'string' },
+  name: { type: 'string' },
+  locale: { type: 'string' },
+  username: { type: 'string' },
+  attr: { type: 'string', multiple: true },
+  meta: { type: 'string', multiple: true },
+  code: { type: 'string' },
+  bundle: { type: 'boolean', default: false },
+  html: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const satisfies CommandOptions;
+
 interface Outcome {
   ok: boolean;
   error?: { name: string; message: string; code?: string };
@@ -60,37 +74,9 @@ interface Outcome {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        sms: { type: 'boolean', default: false },
-        email: { type: 'string' },
-        phone: { type: 'string' },
-        name: { type: 'string' },
-        locale: { type: 'string' },
-        username: { type: 'string' },
-        attr: { type: 'string', multiple: true },
-        meta: { type: 'string', multiple: true },
-        code: { type: 'string' },
-        bundle: { type: 'boolean', default: false },
-        html: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(args, OPTIONS, USAGE, io, { allowPositionals: true });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
 
   let scenario: Scenario;
   try {
