@@ -371,7 +371,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 
 export type InvokePermission =
-  | { status: 'scoped'; statementId: string }
+  /** `sourceAccount`: the statement also pins `aws:SourceAccount`, as AWS recommends beside SourceArn. */
+  | { status: 'scoped'; statementId: string; sourceAccount: boolean }
   /** Allowed, but without SourceArn: any pool in any account could invoke it (confused deputy). */
   | { status: 'unscoped'; statementId: string }
   | { status: 'missing' };
@@ -410,11 +411,14 @@ export function findInvokePermission(policyText: string | undefined, poolArn: st
           .flatMap(([, value]) => list(value)),
       );
     const statementId = statement.Sid ?? '(no Sid)';
+    const sourceAccount = Object.values(statement.Condition ?? {}).some((conditions) =>
+      Object.keys(conditions).some((key) => key.toLowerCase() === 'aws:sourceaccount'),
+    );
     if (sourceArns.length === 0) {
       unscoped ??= { status: 'unscoped', statementId };
       continue;
     }
-    if (sourceArns.some((pattern) => wildcardMatch(pattern, poolArn))) return { status: 'scoped', statementId };
+    if (sourceArns.some((pattern) => wildcardMatch(pattern, poolArn))) return { status: 'scoped', statementId, sourceAccount };
   }
   return unscoped ?? { status: 'missing' };
 }

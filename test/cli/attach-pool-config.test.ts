@@ -197,7 +197,15 @@ describe('findInvokePermission', () => {
     });
 
   it('accepts a statement limited to the pool by SourceArn', () => {
-    assert.deepEqual(findInvokePermission(statement({ ArnLike: { 'AWS:SourceArn': POOL_ARN } }), POOL_ARN), { status: 'scoped', statementId: 's1' });
+    assert.deepEqual(findInvokePermission(statement({ ArnLike: { 'AWS:SourceArn': POOL_ARN } }), POOL_ARN), {
+      status: 'scoped',
+      statementId: 's1',
+      sourceAccount: false,
+    });
+    assert.deepEqual(
+      findInvokePermission(statement({ ArnLike: { 'AWS:SourceArn': POOL_ARN }, StringEquals: { 'AWS:SourceAccount': '111122223333' } }), POOL_ARN),
+      { status: 'scoped', statementId: 's1', sourceAccount: true },
+    );
   });
 
   it('accepts a wildcard SourceArn that covers the pool', () => {

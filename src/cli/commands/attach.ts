@@ -228,7 +228,15 @@ async function checkPermission(clients: AwsClients, progress: Progress, function
     progress.note(addPermissionCommand(functionArn, poolArn));
     return true;
   }
-  progress.ok(`statement ${permission.statementId} allows it, limited to this pool`);
+  if (!permission.sourceAccount) {
+    progress.warn(
+      `statement ${permission.statementId} is limited to this pool but has no SourceAccount condition; ` +
+        'AWS recommends both against the confused-deputy problem. Consider replacing it with:',
+    );
+    progress.note(addPermissionCommand(functionArn, poolArn));
+    return true;
+  }
+  progress.ok(`statement ${permission.statementId} allows it, limited to this pool and account`);
   return true;
 }
 

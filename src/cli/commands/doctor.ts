@@ -198,6 +198,9 @@ async function checkFunction(
   } else if (permission.status === 'unscoped') {
     report.check('warn', `Statement ${permission.statementId} lets cognito-idp invoke the function without SourceArn: any pool in any account could. Replace it with:`,
       addPermissionCommand(functionArn, poolArn));
+  } else if (!permission.sourceAccount) {
+    report.check('warn', `Statement ${permission.statementId} limits Cognito to this pool but has no SourceAccount condition (AWS recommends both). Consider replacing it with:`,
+      addPermissionCommand(functionArn, poolArn));
   } else {
     report.check('ok', `Cognito may invoke it for this pool only (statement ${permission.statementId})`);
   }
