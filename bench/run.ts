@@ -28,6 +28,7 @@ import { encryptCognitoCode } from '../src/kms/cognito-encrypt.ts';
 import { sampleEvent, SAMPLE_POOL_ID } from '../src/cognito/sample-events.ts';
 import { prepareBaseline } from './baseline.ts';
 import { startSendGridStandIn } from './sendgrid-standin.ts';
+import { startSecretsManagerStandIn } from './secrets-manager-standin.ts';
 import { folderBytes, median, percentile, runCold, startWarm, zipFolder, type ColdSample } from './measure.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -64,6 +65,10 @@ const baseline = prepareBaseline(root, log);
 const kms = await startKmsStandIn({ region: 'eu-west-1' });
 const keyArn = kms.createKey();
 const sendgrid = await startSendGridStandIn();
+// The recommended deployment reads its provider key from Secrets Manager at cold start.
+const secretsManager = await startSecretsManagerStandIn();
+const sendGridSecretArn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:cognito-relay/sendgrid-AbCdEf';
+secretsManager.secrets.set(sendGridSecretArn, 'SG.bench-project');
 const work = mkdtempSync(join(tmpdir(), 'cognito-relay-bench-'));
 
 try {
@@ -104,19 +109,32 @@ try {
       SENDGRID_API_KEY: 'SG.bench-project',
       SENDGRID_BASE_URL: sendgrid.url,
     },
+    // Same deployment, key as SENDGRID_API_KEY_SECRET_ARN (how the infra templates pass it).
+    projectSecret: {
+      ...common,
+      KMS_KEY_ARN: keyArn,
+      EMAIL_PROVIDER: 'sendgrid',
+      EMAIL_FROM: 'no-reply@example.com',
+      APP_NAME: 'Example',
+      SENDGRID_API_KEY_SECRET_ARN: sendGridSecretArn,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+      SENDGRID_BASE_URL: sendgrid.url,
+    },
     baseline: { ...common, KEY_ID: keyArn, SENDGRID_API_KEY: 'SG.bench-baseline', SENDGRID_BASE_URL: sendgrid.url },
     bare: { ...common },
   };
-  const target = { project: bundle, baseline: baseline.handlerPath, bare: '' };
+  const target = { project: bundle, projectSecret: bundle, baseline: baseline.handlerPath, bare: '' };
 
   // 1. Cold init.
-  log(`cold init: ${rounds} rounds of bare node / project / baseline…`);
-  const cold: Record<'bare' | 'project' | 'baseline', ColdSample[]> = { bare: [], project: [], baseline: [] };
+  log(`cold init: ${rounds} rounds of bare node / project / project with a secret / baseline…`);
+  const cold: Record<'bare' | 'project' | 'projectSecret' | 'baseline', ColdSample[]> = { bare: [], project: [], projectSecret: [], baseline: [] };
   for (let round = 0; round < rounds; round += 1) {
     // Rotate the order so neither side always runs right after the other.
-    const order = (['bare', 'project', 'baseline'] as const).map((_, i, all) => all[(i + round) % all.length] as (typeof all)[number]);
+    const order = (['bare', 'project', 'projectSecret', 'baseline'] as const).map((_, i, all) => all[(i + round) % all.length] as (typeof all)[number]);
     for (const side of order) cold[side].push(await runCold(coldChild, side, target[side], env[side]));
   }
+
+  if (secretsManager.reads < rounds) throw new Error(`project with a secret: expected ${rounds} Secrets Manager reads, got ${secretsManager.reads}`);
 
   // 2. First call after init, from fresh processes.
   log(`first call: ${rounds} fresh processes per side…`);
@@ -174,7 +192,7 @@ try {
     cpuMs: median(samples.map((s) => s.cpuMs)),
     maxRssKiB: median(samples.map((s) => s.maxRssKiB)),
   });
-  const coldSummary = { bare: summarize(cold.bare), project: summarize(cold.project), baseline: summarize(cold.baseline) };
+  const coldSummary = { bare: summarize(cold.bare), project: summarize(cold.project), projectSecret: summarize(cold.projectSecret), baseline: summarize(cold.baseline) };
   const warmSummary = (latencies: number[]) => ({
     count: latencies.length,
     p50: percentile(latencies, 50),
@@ -183,6 +201,9 @@ try {
   });
   const summary = {
     coldInitWallMs: { project: coldSummary.project.wallMs, baseline: coldSummary.baseline.wallMs, bare: coldSummary.bare.wallMs },
+    // The recommended deployment: SENDGRID_API_KEY_SECRET_ARN, read from Secrets Manager at init.
+    coldInitWithSecretWallMs: { project: coldSummary.projectSecret.wallMs, baseline: coldSummary.baseline.wallMs },
+    peakRssWithSecretKiB: { project: coldSummary.projectSecret.maxRssKiB },
     coldInitReadyMs: { project: coldSummary.project.readyMs, baseline: coldSummary.baseline.readyMs, bare: coldSummary.bare.readyMs },
     coldInitImportMs: { project: coldSummary.project.importMs, baseline: coldSummary.baseline.importMs },
     coldInitCpuMs: { project: coldSummary.project.cpuMs, baseline: coldSummary.baseline.cpuMs, bare: coldSummary.bare.cpuMs },
@@ -229,6 +250,7 @@ try {
     '| metric | project | baseline | project / baseline | target |',
     '|---|---|---|---|---|',
     row('cold init, process wall (spawn → exit), median', ms(summary.coldInitWallMs.project), ms(summary.coldInitWallMs.baseline), targets.coldInit.ratio, `≤ ${TARGETS.coldInit}× ${mark(met.coldInit)}`),
+    row('cold init with a Secrets Manager secret (SENDGRID_API_KEY_SECRET_ARN), wall', ms(summary.coldInitWithSecretWallMs.project), ms(summary.coldInitWithSecretWallMs.baseline), ratio(summary.coldInitWithSecretWallMs.project, summary.coldInitWithSecretWallMs.baseline)),
     row('cold init, time to module ready (since process start)', ms(summary.coldInitReadyMs.project), ms(summary.coldInitReadyMs.baseline), ratio(summary.coldInitReadyMs.project, summary.coldInitReadyMs.baseline)),
     row('cold init, module import only', ms(summary.coldInitImportMs.project), ms(summary.coldInitImportMs.baseline), ratio(summary.coldInitImportMs.project, summary.coldInitImportMs.baseline)),
     row('cold init, CPU time of the process', ms(summary.coldInitCpuMs.project), ms(summary.coldInitCpuMs.baseline), ratio(summary.coldInitCpuMs.project, summary.coldInitCpuMs.baseline)),
@@ -247,6 +269,7 @@ try {
   const table = [
     ...lines,
     '',
+    `Secrets Manager reads (one per cold start with the secret): ${secretsManager.reads} for ${rounds} processes.`,
     `Connections opened during the ${2 * calls} warm calls of the two environments: KMS ${connectionsDuringWarm.kms}, SendGrid ${connectionsDuringWarm.sendgrid} (keep-alive: 2 each).`,
   ].join('\n');
   console.log(table);
@@ -270,6 +293,6 @@ try {
   writeFileSync(options.out, `${JSON.stringify(result, null, 2)}\n`);
   log(`wrote ${options.out}`);
 } finally {
-  await Promise.all([kms.close(), sendgrid.close()]);
+  await Promise.all([kms.close(), sendgrid.close(), secretsManager.close()]);
   rmSync(work, { recursive: true, force: true });
 }

@@ -14,6 +14,7 @@ import yazl from 'yazl';
 import { register } from 'tsx/esm/api';
 import { lambdaBuildOptions } from './esbuild-plugins/lambda-options.mjs';
 import { NATIVE_ECC_SWAPS } from './esbuild-plugins/native-ecc.mjs';
+import { parseServiceClients } from './esbuild-plugins/runtime-sdk.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const outdir = join(root, 'dist/lambda');
@@ -25,12 +26,13 @@ const { templatesPlugin } = await import('../src/templates/esbuild-plugin.ts');
 await rm(outdir, { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
 
-// LAMBDA_AWS_SDK_CLIENTS=bundle: put SES, SNS, End User Messaging, DynamoDB, Secrets Manager,
-// SSM and Cognito clients in the zip (default `runtime`: the nodejs22.x runtime's copies).
+// LAMBDA_AWS_SDK_CLIENTS: which AWS SDK clients besides KMS go in the zip. Default: Secrets
+// Manager only; `bundle`: all; `runtime`: none; or a list, e.g. `secrets-manager,ssm,dynamodb`.
+// The others come from the nodejs22.x runtime (scripts/esbuild-plugins/runtime-sdk.mjs).
 const result = await build({
   ...lambdaBuildOptions({
     plugins: [templatesPlugin({ userDir: process.env.TEMPLATES_DIR ?? join(root, 'templates') })],
-    awsServiceClients: process.env.LAMBDA_AWS_SDK_CLIENTS ?? 'runtime',
+    awsServiceClients: process.env.LAMBDA_AWS_SDK_CLIENTS === undefined ? undefined : parseServiceClients(process.env.LAMBDA_AWS_SDK_CLIENTS),
   }),
   entryPoints: { index: join(root, 'src/lambda/handler.ts') },
   outdir,

@@ -1,11 +1,11 @@
 // One cold start, as Lambda's runtime does it: a fresh Node process loads the handler module.
-// argv: <side: project|baseline|bare> <module path>. Prints one JSON line and exits.
+// argv: <side: project|projectSecret|baseline|bare> <module path>. Prints one JSON line and exits.
 // Plain JavaScript on purpose: the child must not pay for tsx.
 import { createRequire } from 'node:module';
 
 const [side, target] = process.argv.slice(2);
 const importStart = performance.now();
-if (side === 'project') await import(target);
+if (side.startsWith('project')) await import(target);
 else if (side === 'baseline') createRequire(target)(target);
 const ready = performance.now();
 const usage = process.resourceUsage();

@@ -12,9 +12,10 @@ import { runtimeSdkPlugin } from './runtime-sdk.mjs';
 import { slimMimeTypesPlugin } from './slim-mime-types.mjs';
 
 /**
- * @param {{ plugins?: import('esbuild').Plugin[], awsServiceClients?: 'runtime' | 'bundle' }} [options]
+ * @param {{ plugins?: import('esbuild').Plugin[], awsServiceClients?: 'runtime' | 'bundle' | string[] }} [options]
  *   plugins: extra plugins (the build adds the templates one);
- *   awsServiceClients: where the AWS SDK clients other than KMS come from (see runtime-sdk.mjs)
+ *   awsServiceClients: which AWS SDK clients besides KMS are bundled (default: Secrets Manager;
+ *   the others come from the runtime; see runtime-sdk.mjs)
  * @returns {import('esbuild').BuildOptions}
  */
 export function lambdaBuildOptions(options = {}) {

@@ -13,6 +13,7 @@ import { createDelivery } from '../delivery/deliver.ts';
 import { createLogger, type RelayLogger } from '../observability/logger.ts';
 import type { MetricsSink } from '../observability/metrics.ts';
 import type { EmailProvider, ProviderDeps, SmsProvider } from '../providers/types.ts';
+import { TRIGGERS } from '../cognito/triggers.ts';
 import { ConfigError } from '../errors.ts';
 import { createRelay, type Decryptor, type Relay, type Renderer } from './relay.ts';
 import { createTemplateRenderer } from './renderer.ts';
@@ -36,6 +37,11 @@ export interface Bootstrapped {
   relay: Relay;
   config: RelayConfig;
   renderer: Renderer;
+  /**
+   * Init-phase warm-up, once per cold start (the Lambda handler awaits it at init): moves
+   * first-use costs out of the first invocation. Never throws; skipping it changes no result.
+   */
+  prime(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,13 +79,43 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
       defaultLocale: config.defaultLocale,
       store: options.templateStore,
     }));
+  const decryptor = options.decryptor ?? createDecryptor({ keyArn: config.kmsKeyArn });
   const relay = createRelay({
-    decryptor: options.decryptor ?? createDecryptor({ keyArn: config.kmsKeyArn }),
+    decryptor,
     renderer,
     delivery,
     lookupUser: options.lookupUser ?? createUserLookup(config.region),
     logger: options.logger ?? createLogger({ level: env.LOG_LEVEL }),
     email: config.email ? { from: config.email.from, replyTo: config.email.replyTo } : undefined,
   });
-  return { relay, config, renderer, close: () => delivery.close() };
+  async function prime(): Promise<void> {
+    const work: Promise<unknown>[] = [];
+    if ('prime' in decryptor && typeof decryptor.prime === 'function') work.push((decryptor.prime as () => Promise<unknown>)());
+    // One render per configured channel compiles its templates once (not sent anywhere).
+    for (const channel of [config.email ? 'email' : undefined, config.sms ? 'sms' : undefined]) {
+      const rule = TRIGGERS.find((t) => t.channel === channel);
+      if (!rule) continue;
+      try {
+        const variables = renderer.variables({
+          trigger: rule.name,
+          triggerSource: rule.source,
+          channel: rule.channel,
+          code: '000000',
+          userName: 'prime',
+          userAttributes: {},
+          clientMetadata: {},
+          userPoolId: `${config.region || 'us-east-1'}_prime`,
+          region: config.region || 'us-east-1',
+          locale: config.defaultLocale,
+        });
+        if (rule.channel === 'email') renderer.renderEmail(rule.name, config.defaultLocale, variables);
+        else renderer.renderSms(rule.name, config.defaultLocale, variables);
+      } catch {
+        // A template problem is reported by the invocation that needs the template.
+      }
+    }
+    await Promise.all(work);
+  }
+
+  return { relay, config, renderer, prime, close: () => delivery.close() };
 }

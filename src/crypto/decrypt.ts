@@ -23,9 +23,11 @@ import type {
   NodeAlgorithmSuite,
   NodeDecryptionMaterial,
 } from '@aws-crypto/material-management-node';
+import { Readable } from 'node:stream';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DecryptError, capExcerpt } from '../errors.ts';
 import { keyArnProblem, regionOfKeyArn } from './key-arn.ts';
+import { WARMUP_KEY_ARN, WARMUP_KMS_ANSWER, WARMUP_MESSAGE } from './fast-ecc-warmup.ts';
 
 export interface DecryptorOptions {
   /** Full ARN of the pool's custom sender KMS key (`LambdaConfig.KMSKeyID`). */
@@ -39,6 +41,13 @@ export interface DecryptorOptions {
 export interface Decryptor {
   /** Returns the plaintext code. Throws `DecryptError` with a stable `code` on every failure. */
   decrypt(code: string, userPoolId: string): Promise<string>;
+  /**
+   * Init-phase warm-up, once per cold start: resolves the KMS client's credentials and region,
+   * and decrypts a built-in `000000` message with a throwaway KMS client that answers locally
+   * (no network), so the first event does not pay for the first run of that code. Never throws;
+   * resolves true when the warm-up decrypt succeeded. The relay's own client is not used.
+   */
+  prime(): Promise<boolean>;
 }
 
 /**
@@ -123,7 +132,34 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
     }
   }
 
-  return { decrypt };
+  async function prime(): Promise<boolean> {
+    try {
+      const [credentials] = await Promise.all([kmsClient.config.credentials(), kmsClient.config.region()]);
+      // Same SDK code as the real client (middleware, SigV4, JSON 1.1), but the request never
+      // leaves the process: the handler answers with the fixture's data key.
+      const local = new KMSClient({
+        region: 'us-east-1',
+        credentials,
+        endpoint: 'https://kms.us-east-1.amazonaws.com',
+        maxAttempts: 1,
+        requestHandler: {
+          handle: async () => ({
+            response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Readable.from([Buffer.from(WARMUP_KMS_ANSWER)]) },
+          }),
+        } as never,
+      });
+      const keyring = new RelayKmsKeyring({ keyIds: [WARMUP_KEY_ARN], clientProvider: () => decryptOnlyKms(local, []) });
+      const result = await sdk.decrypt(keyring, Buffer.from(WARMUP_MESSAGE, 'base64'), { maxBodySize: MAX_BODY_BYTES });
+      const ok = new TextDecoder('utf-8', { fatal: true }).decode(result.plaintext) === '000000';
+      result.plaintext.fill(0);
+      return ok;
+    } catch {
+      // Best effort: the first Decrypt resolves everything again and reports what is wrong.
+      return false;
+    }
+  }
+
+  return { decrypt, prime };
 }
 
 /**

@@ -17,6 +17,9 @@ const ready: Bootstrapped | Error = await bootstrap(process.env, { logger }).cat
   logger.error('cognito-relay could not start', { error: failure.message });
   return failure;
 });
+// Still init: first-use costs (undici, KMS credentials, template compilation) paid here, not by
+// the first event.
+if (!(ready instanceof Error)) await ready.prime();
 
 export async function handler(event: unknown, context: Context): Promise<void> {
   if (ready instanceof Error) throw ready;
