@@ -119,7 +119,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   const inProgressWaitMs = options.inProgressWaitMs ?? 3_000;
   const backoff = { ...(options.backoff ?? DEFAULT_BACKOFF), random };
   const logger = options.logger ?? createLogger({ level: env.LOG_LEVEL });
-  const metrics = options.metrics ?? (env.AWS_LAMBDA_FUNCTION_NAME ? createEmfMetrics() : noMetrics);
+  const metrics = options.metrics ?? (env.AWS_LAMBDA_FUNCTION_NAME ? createEmfMetrics({ serviceName: env.POWERTOOLS_SERVICE_NAME }) : noMetrics);
   const breakers: CircuitBreakers = createCircuitBreakers({
     threshold: settings.breakerThreshold,
     cooldownMs: settings.breakerCooldownMs,

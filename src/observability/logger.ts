@@ -9,7 +9,8 @@ export type RelayLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug' | 'ap
 
 export function createLogger(options: { level?: string | undefined } = {}): Logger {
   return new Logger({
-    serviceName: 'cognito-relay',
+    // POWERTOOLS_SERVICE_NAME tells two relays in one account apart (logs and metrics alike).
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'cognito-relay',
     logLevel: (options.level ?? process.env.LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO',
   });
 }

@@ -126,7 +126,7 @@ export interface EmfOptions {
 export function createEmfMetrics(options: EmfOptions = {}): MetricsSink {
   const metrics = new Metrics({
     namespace: options.namespace ?? METRICS_NAMESPACE,
-    serviceName: options.serviceName ?? 'cognito-relay',
+    serviceName: options.serviceName || 'cognito-relay',
     logger: quietAboutRollups,
   });
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));

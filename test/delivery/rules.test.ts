@@ -110,6 +110,20 @@ describe('EMF metrics', () => {
     assert.deepEqual(retried.Deliveries, [1, 1]);
   });
 
+  it('names the service cognito-relay unless POWERTOOLS_SERVICE_NAME tells two relays apart', () => {
+    const dims = { trigger: 'SignUp', channel: 'email' as const, provider: 'smtp', outcome: 'delivered' as const };
+    const serviceOf = (serviceName: string | undefined) => {
+      const lines: string[] = [];
+      const sink = createEmfMetrics({ serviceName, write: (line) => lines.push(line) });
+      countOutcome(sink, dims);
+      sink.flush();
+      return JSON.parse(lines[0] as string).service;
+    };
+    assert.equal(serviceOf(undefined), 'cognito-relay');
+    assert.equal(serviceOf(''), 'cognito-relay');
+    assert.equal(serviceOf('relay-eu'), 'relay-eu');
+  });
+
   it('writes nothing when nothing was recorded, and starts fresh after each flush', () => {
     const lines: string[] = [];
     const sink = createEmfMetrics({ write: (line) => lines.push(line) });
