@@ -13,6 +13,8 @@ import { createDelivery } from '../delivery/deliver.ts';
 import { createLogger, type RelayLogger } from '../observability/logger.ts';
 import type { MetricsSink } from '../observability/metrics.ts';
 import type { EmailProvider, ProviderDeps, SmsProvider } from '../providers/types.ts';
+import type { FetchLike } from '../providers/http.ts';
+import { nodeTransport } from '../providers/transport.ts';
 import { TRIGGERS } from '../cognito/triggers.ts';
 import { ConfigError } from '../errors.ts';
 import { createRelay, type Decryptor, type Relay, type Renderer } from './relay.ts';
@@ -22,7 +24,8 @@ import type { TemplateStore } from '../templates/store.ts';
 
 export interface BootstrapOptions {
   readSecret?: SecretReader;
-  fetch?: typeof globalThis.fetch;
+  /** The providers' HTTP client; `nodeTransport` (node:https, keep-alive) unless given. */
+  fetch?: FetchLike;
   logger?: RelayLogger;
   decryptor?: Decryptor;
   lookupUser?: UserLookup;
@@ -61,7 +64,7 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
   );
   if (hosted.problems.length > 0) throw new ConfigError(hosted.problems);
 
-  const deps: ProviderDeps = { fetch: options.fetch ?? globalThis.fetch, region: config.region };
+  const deps: ProviderDeps = { fetch: options.fetch ?? nodeTransport, region: config.region };
   const delivery = createDelivery({
     email: createProviders<EmailProvider>(config.email?.providers ?? [], deps),
     sms: createProviders<SmsProvider>(config.sms?.providers ?? [], deps),

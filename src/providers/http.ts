@@ -5,14 +5,41 @@
  */
 import { ProviderError } from '../errors.ts';
 
+/** The part of a response's headers the relay reads (fetch's `Headers` fits). */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
+/** What `request()` passes to its HTTP client. */
+export interface FetchLikeInit {
+  method: string;
+  headers: Record<string, string>;
+  // No provider sends multipart: the default transport (transport.ts) encodes only these two.
+  body: string | URLSearchParams;
+  signal: AbortSignal;
+  redirect: 'error';
+}
+
+export interface FetchLikeResponse {
+  status: number;
+  headers: HeaderReader;
+  text(): Promise<string>;
+}
+
+/**
+ * The call shape the providers need from an HTTP client: `globalThis.fetch` fits it, and so does
+ * the default transport (`nodeTransport` in transport.ts).
+ */
+export type FetchLike = (url: string, init: FetchLikeInit) => Promise<FetchLikeResponse>;
+
 export interface HttpRequest {
   provider: string;
   url: string;
   method?: 'POST' | 'PUT';
   headers: Record<string, string>;
-  body: string | URLSearchParams | FormData;
+  body: string | URLSearchParams;
   signal: AbortSignal;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
   /** Turns an error body into the provider's own words; defaults to common JSON shapes. */
   describeError?: (body: string, status: number) => string;
   /** Extra advice for a status (e.g. 401 → "check SENDGRID_API_KEY"). */
@@ -21,7 +48,7 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: HeaderReader;
   text: string;
   json<T = unknown>(): T;
 }
@@ -39,7 +66,7 @@ export function isRetryableStatus(status: number): boolean {
  * rate-limit reset headers (`X-RateLimit-Reset` epoch seconds, `RateLimit-Reset` /
  * `x-sib-ratelimit-reset` seconds from now). Undefined when it said nothing.
  */
-export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
+export function retryAfterMs(headers: HeaderReader, now: number = Date.now()): number | undefined {
   const retryAfter = headers.get('retry-after');
   if (retryAfter) {
     const seconds = Number(retryAfter);
@@ -87,7 +114,7 @@ export function describeErrorBody(body: string): string {
  * and aborts are retryable: the request may not have arrived.
  */
 export async function request(req: HttpRequest): Promise<HttpResponse> {
-  let response: Response;
+  let response: FetchLikeResponse;
   try {
     response = await req.fetch(req.url, {
       method: req.method ?? 'POST',
@@ -100,15 +127,7 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
     });
   } catch (error) {
     const aborted = req.signal.aborted;
-    if (!aborted && /redirect/i.test(networkReason(error))) {
-      throw new ProviderError({
-        provider: req.provider,
-        kind: 'permanent',
-        providerMessage: 'the endpoint answered with a redirect, which is never followed',
-        hint: `check the ${req.provider} base URL setting (${req.provider.toUpperCase()}_BASE_URL / WEBHOOK_URL)`,
-        cause: error,
-      });
-    }
+    if (!aborted && /redirect/i.test(networkReason(error))) throw redirectError(req, undefined, error);
     throw new ProviderError({
       provider: req.provider,
       kind: 'retryable',
@@ -119,6 +138,8 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
     });
   }
   const text = await response.text().catch(() => '');
+  // fetch with `redirect: 'error'` rejects (above); the default transport hands the 3xx back.
+  if (response.status >= 300 && response.status < 400) throw redirectError(req, response.status);
   if (response.status >= 200 && response.status < 300) {
     return {
       status: response.status,
@@ -136,6 +157,17 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
     retryAfterMs: retryAfterMs(response.headers),
     providerMessage: (req.describeError ?? describeErrorBody)(text, response.status),
     hint: req.hint?.(response.status) ?? defaultHint(response.status),
+  });
+}
+
+function redirectError(req: HttpRequest, status: number | undefined, cause?: unknown): ProviderError {
+  return new ProviderError({
+    provider: req.provider,
+    kind: 'permanent',
+    status,
+    providerMessage: 'the endpoint answered with a redirect, which is never followed',
+    hint: `check the ${req.provider} base URL setting (${req.provider.toUpperCase()}_BASE_URL / WEBHOOK_URL)`,
+    cause,
   });
 }
 

@@ -6,6 +6,7 @@
  * `ProviderDefinition` as `default`, and one line in `providers/registry.ts`.
  */
 import type { Channel, TriggerName } from '../cognito/triggers.ts';
+import type { FetchLike } from './http.ts';
 
 /** Values a template may use; the same for local and provider-hosted templates. */
 export type TemplateVariables = Record<string, unknown>;
@@ -106,7 +107,8 @@ export interface SettingSpec {
 
 /** Things a provider may need that the relay builds once per cold start. */
 export interface ProviderDeps {
-  fetch: typeof globalThis.fetch;
+  /** The HTTP client of the HTTP providers: `nodeTransport` by default, or `globalThis.fetch`. */
+  fetch: FetchLike;
   /** AWS region of the function (for AWS providers). */
   region?: string | undefined;
 }

@@ -9,7 +9,7 @@
  * rotating). The payload carries the code: it goes only to the endpoint the user configured.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { describeErrorBody, request } from './http.ts';
+import { describeErrorBody, request, type FetchLike } from './http.ts';
 import { redactContacts } from './shared/redact.ts';
 import { parseJson } from './shared/refine.ts';
 import type { Delivered, Message, ProviderDefinition, SendContext, SettingSpec } from './types.ts';
@@ -19,7 +19,7 @@ export interface WebhookOptions {
   url: string;
   /** One or more `whsec_<base64>` secrets; every one signs, so receivers can rotate. */
   secrets: Buffer[];
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
   now?: () => number;
 }
 
@@ -175,7 +175,7 @@ function definitionFor<C extends Channel>(channel: C): ProviderDefinition<C> {
     channel,
     settings: SETTINGS,
     validate,
-    create: ((settings: Record<string, string | undefined>, deps: { fetch: typeof globalThis.fetch }) =>
+    create: ((settings: Record<string, string | undefined>, deps: { fetch: FetchLike }) =>
       createWebhook(channel, {
         url: settings.WEBHOOK_URL as string,
         secrets: parseWebhookSecrets(settings.WEBHOOK_SECRET as string).secrets,

@@ -6,7 +6,7 @@
  * Brevo has no per-message switch for click/open tracking or suppression lists.
  */
 import { ProviderError } from '../../errors.ts';
-import { baseUrl, request } from '../http.ts';
+import { baseUrl, request, type FetchLike } from '../http.ts';
 import { uuidFromKey } from '../shared/idempotency.ts';
 import { redactContacts } from '../shared/redact.ts';
 import { parseJson, reclassify } from '../shared/refine.ts';
@@ -15,7 +15,7 @@ import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.t
 export interface BrevoOptions {
   apiKey: string;
   baseUrl: string;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
 }
 
 const HINTS: Record<string, string> = {

@@ -4,7 +4,7 @@
  * `t:variables` as a JSON string). US (`api.mailgun.net`) or EU (`api.eu.mailgun.net`): a
  * domain lives in one region only.
  */
-import { basicAuth, baseUrl, describeErrorBody, request } from '../http.ts';
+import { basicAuth, baseUrl, describeErrorBody, request, type FetchLike } from '../http.ts';
 import { formatMailbox } from '../shared/address.ts';
 import { redactContacts } from '../shared/redact.ts';
 import { reclassify } from '../shared/refine.ts';
@@ -15,7 +15,7 @@ export interface MailgunOptions {
   domain: string;
   /** `https://api.mailgun.net`, or `https://api.eu.mailgun.net` for EU domains. */
   baseUrl: string;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
 }
 
 /** Builds the form; exported for the contract test against Mailgun's spec. */

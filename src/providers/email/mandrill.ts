@@ -6,7 +6,7 @@
  * not by the status.
  */
 import { ProviderError } from '../../errors.ts';
-import { baseUrl, request } from '../http.ts';
+import { baseUrl, request, type FetchLike } from '../http.ts';
 import { redactContacts } from '../shared/redact.ts';
 import { aboutRecipient, parseJson, reclassify } from '../shared/refine.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
@@ -15,7 +15,7 @@ export interface MandrillOptions {
   apiKey: string;
   /** `https://mandrillapp.com/api/1.0` */
   baseUrl: string;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
 }
 
 interface MandrillError {

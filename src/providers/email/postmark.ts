@@ -6,7 +6,7 @@
  * what to fix better than the HTTP status.
  */
 import { ProviderError } from '../../errors.ts';
-import { baseUrl, request } from '../http.ts';
+import { baseUrl, request, type FetchLike } from '../http.ts';
 import { formatMailbox } from '../shared/address.ts';
 import { redactContacts } from '../shared/redact.ts';
 import { aboutRecipient, parseJson, reclassify } from '../shared/refine.ts';
@@ -16,7 +16,7 @@ export interface PostmarkOptions {
   serverToken: string;
   messageStream: string;
   baseUrl: string;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
 }
 
 interface PostmarkAnswer {

@@ -5,7 +5,7 @@
  * (`template.id` + `variables`, flat string/number values). Resend has no per-message
  * tracking switch: turn click/open tracking off on the domain.
  */
-import { baseUrl, request } from '../http.ts';
+import { baseUrl, request, type FetchLike } from '../http.ts';
 import { formatMailbox } from '../shared/address.ts';
 import { redactContacts } from '../shared/redact.ts';
 import { parseJson, reclassify } from '../shared/refine.ts';
@@ -15,7 +15,7 @@ import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.t
 export interface ResendOptions {
   apiKey: string;
   baseUrl: string;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
 }
 
 /** Error names (https://resend.com/docs/api-reference/errors) and what to do about them. */

@@ -1,16 +1,16 @@
 /**
- * Twilio SendGrid v3 `POST /v3/mail/send` over fetch (no SDK: the official one drags in axios).
+ * Twilio SendGrid v3 `POST /v3/mail/send` over plain HTTP (no SDK: the official one drags in axios).
  * Plain content, or a dynamic template (`template_id` + `dynamic_template_data`).
  * Success is 202 with the id in the `X-Message-Id` header.
  */
-import { baseUrl, request } from '../http.ts';
+import { baseUrl, request, type FetchLike } from '../http.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface SendGridOptions {
   apiKey: string;
   /** `https://api.sendgrid.com`, or `https://api.eu.sendgrid.com` for EU subusers. */
   baseUrl: string;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
 }
 
 /** Builds the mail/send body; exported for the contract test against SendGrid's spec. */

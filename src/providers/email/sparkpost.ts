@@ -6,7 +6,7 @@
  * US (`api.sparkpost.com`) or EU (`api.eu.sparkpost.com`) accounts.
  */
 import { ProviderError } from '../../errors.ts';
-import { baseUrl, request } from '../http.ts';
+import { baseUrl, request, type FetchLike } from '../http.ts';
 import { redactContacts } from '../shared/redact.ts';
 import { aboutRecipient, parseJson, reclassify } from '../shared/refine.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
@@ -15,7 +15,7 @@ export interface SparkPostOptions {
   apiKey: string;
   /** `https://api.sparkpost.com/api/v1`, or `https://api.eu.sparkpost.com/api/v1`. */
   baseUrl: string;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
 }
 
 interface SparkPostAnswer {

@@ -5,7 +5,7 @@
  * 3 h). Free text is sent with `category: authentication`; a mapped template is sent by `slug`
  * with flat string `parameters` (`user.given_name`).
  */
-import { baseUrl, request } from '../http.ts';
+import { baseUrl, request, type FetchLike } from '../http.ts';
 import { redactContacts } from '../shared/redact.ts';
 import { aboutRecipient, parseJson, reclassify } from '../shared/refine.ts';
 import { flattenVariables, tagSafe } from '../shared/variables.ts';
@@ -17,7 +17,7 @@ export interface BirdOptions {
   from: string;
   category: string;
   baseUrl: string;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
 }
 
 interface BirdError {

@@ -3,7 +3,7 @@
  * `auth_id:auth_token`, 202 with `message_uuid: [id]`. Sends from `PLIVO_FROM` or a Powerpack.
  * Plivo SMS has no hosted templates: a mapping is ignored and the locally rendered text is sent.
  */
-import { basicAuth, baseUrl, request } from '../http.ts';
+import { basicAuth, baseUrl, request, type FetchLike } from '../http.ts';
 import { redactContacts } from '../shared/redact.ts';
 import { parseJson } from '../shared/refine.ts';
 import type { ProviderDefinition, SmsMessage, SmsProvider } from '../types.ts';
@@ -14,7 +14,7 @@ export interface PlivoOptions {
   from?: string | undefined;
   powerpackUuid?: string | undefined;
   baseUrl: string;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
 }
 
 /** Builds the body; exported for the contract test against Plivo's documented fields. */

@@ -4,7 +4,7 @@
  * (`ContentSid` + `ContentVariables`) when one is mapped for the trigger.
  */
 import { ProviderError } from '../../errors.ts';
-import { basicAuth, baseUrl, request } from '../http.ts';
+import { basicAuth, baseUrl, request, type FetchLike } from '../http.ts';
 import type { ProviderDefinition, SmsMessage, SmsProvider } from '../types.ts';
 
 export interface TwilioOptions {
@@ -13,7 +13,7 @@ export interface TwilioOptions {
   from?: string | undefined;
   messagingServiceSid?: string | undefined;
   baseUrl: string;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
 }
 
 /**

@@ -6,7 +6,7 @@
  * templates: a mapping is ignored and the locally rendered text is sent.
  */
 import { ProviderError } from '../../errors.ts';
-import { basicAuth, baseUrl, describeErrorBody, request } from '../http.ts';
+import { basicAuth, baseUrl, describeErrorBody, request, type FetchLike } from '../http.ts';
 import { redactContacts } from '../shared/redact.ts';
 import { aboutRecipient } from '../shared/refine.ts';
 import type { ProviderDefinition, SmsMessage, SmsProvider } from '../types.ts';
@@ -17,7 +17,7 @@ export interface VonageOptions {
   /** A Vonage number (E.164, without +) or an alphanumeric sender ID. */
   from: string;
   baseUrl: string;
-  fetch: typeof globalThis.fetch;
+  fetch: FetchLike;
 }
 
 interface VonagePart {
