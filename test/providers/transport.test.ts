@@ -183,21 +183,26 @@ describe('nodeTransport', () => {
   });
 });
 
+/** Sends through request() over the transport and returns the ProviderError it must fail with. */
+async function failureOf(req: Omit<Parameters<typeof request>[0], 'fetch'>): Promise<ProviderError> {
+  const error = await request({ ...req, fetch: nodeTransport }).then(
+    () => assert.fail('should have failed'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof ProviderError);
+  return error;
+}
+
 describe('request() over nodeTransport', () => {
   it('classifies an abort while the provider hangs as retryable', async () => {
     const server = await startServer(() => {});
-    const error = await request({
+    const error = await failureOf({
       provider: 'sendgrid',
       url: `${server.url}/v3/mail/send`,
       headers: { 'content-type': 'application/json' },
       body: '{}',
       signal: AbortSignal.timeout(100),
-      fetch: nodeTransport,
-    }).then(
-      () => assert.fail('should have failed'),
-      (e: unknown) => e,
-    );
-    assert.ok(error instanceof ProviderError);
+    });
     assert.equal(error.kind, 'retryable');
     assert.match(error.message, /aborted/);
   });
@@ -205,18 +210,13 @@ describe('request() over nodeTransport', () => {
   it('classifies a refused connection as a retryable network error naming ECONNREFUSED', async () => {
     const closed = await startServer(() => {});
     await closed.close();
-    const error = await request({
+    const error = await failureOf({
       provider: 'twilio',
       url: `${closed.url}/send`,
       headers: {},
       body: new URLSearchParams({ Body: 'hi' }),
       signal: AbortSignal.timeout(5000),
-      fetch: nodeTransport,
-    }).then(
-      () => assert.fail('should have failed'),
-      (e: unknown) => e,
-    );
-    assert.ok(error instanceof ProviderError);
+    });
     assert.equal(error.kind, 'retryable');
     assert.match(error.message, /network error: ECONNREFUSED/);
   });
@@ -224,18 +224,13 @@ describe('request() over nodeTransport', () => {
   it('turns a 307 into the permanent redirect error and never re-sends the body', async () => {
     const target = await startServer((_req, res) => res.writeHead(200).end());
     const redirecting = await startServer((_req, res) => res.writeHead(307, { location: `${target.url}/elsewhere` }).end());
-    const error = await request({
+    const error = await failureOf({
       provider: 'webhook',
       url: `${redirecting.url}/hook`,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ code: '123456' }),
       signal: AbortSignal.timeout(5000),
-      fetch: nodeTransport,
-    }).then(
-      () => assert.fail('should have failed'),
-      (e: unknown) => e,
-    );
-    assert.ok(error instanceof ProviderError);
+    });
     assert.equal(error.kind, 'permanent');
     assert.equal(error.status, 307);
     assert.match(error.message, /redirect/);
@@ -246,18 +241,13 @@ describe('request() over nodeTransport', () => {
     const server = await startServer((_req, res) =>
       res.writeHead(429, { 'retry-after': '3', 'content-type': 'application/json' }).end('{"message":"slow down"}'),
     );
-    const error = await request({
+    const error = await failureOf({
       provider: 'resend',
       url: `${server.url}/emails`,
       headers: { 'content-type': 'application/json' },
       body: '{}',
       signal: AbortSignal.timeout(5000),
-      fetch: nodeTransport,
-    }).then(
-      () => assert.fail('should have failed'),
-      (e: unknown) => e,
-    );
-    assert.ok(error instanceof ProviderError);
+    });
     assert.equal(error.kind, 'retryable');
     assert.equal(error.status, 429);
     assert.equal(error.retryAfterMs, 3000);

@@ -4,7 +4,7 @@
  * servers in test/support instead.
  */
 import { ProviderError } from '../../../src/errors.ts';
-import type { Delivered, EmailMessage, Message, Provider, SendContext, SmsMessage } from '../../../src/providers/types.ts';
+import type { Delivered, Message, Provider, SendContext } from '../../../src/providers/types.ts';
 
 export type Step = Delivered | ProviderError | Error | ((ctx: SendContext) => Promise<Delivered>);
 
@@ -66,40 +66,8 @@ export const unavailable = (provider: string, extra: Partial<ConstructorParamete
 export const rejected = (provider: string, status: number, providerMessage: string, hint?: string, options: { recipient?: boolean } = {}) =>
   new ProviderError({ provider, kind: 'permanent', status, providerMessage, hint, recipient: options.recipient });
 
-export function emailMessage(overrides: Partial<EmailMessage> = {}): EmailMessage {
-  return {
-    channel: 'email',
-    trigger: 'SignUp',
-    triggerSource: 'CustomEmailSender_SignUp',
-    locale: 'en',
-    tags: ['cognito-sign-up'],
-    variables: {},
-    metadata: {},
-    to: 'ada@example.com',
-    from: { email: 'no-reply@example.com' },
-    subject: 'Your code',
-    html: '<p>code</p>',
-    text: 'code',
-    disableTracking: true,
-    transactional: true,
-    ...overrides,
-  };
-}
-
-export function smsMessage(overrides: Partial<SmsMessage> = {}): SmsMessage {
-  return {
-    channel: 'sms',
-    trigger: 'SignUp',
-    triggerSource: 'CustomSMSSender_SignUp',
-    locale: 'en',
-    tags: ['cognito-sign-up'],
-    variables: {},
-    metadata: {},
-    to: '+14155550123',
-    text: 'Your code is 123456',
-    ...overrides,
-  };
-}
+/** The messages provider tests use: one sample, shared. */
+export { sampleEmail as emailMessage, sampleSms as smsMessage } from '../../providers/messages.ts';
 
 export const noHostedTemplates = { find: () => undefined };
 
