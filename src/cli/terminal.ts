@@ -140,3 +140,21 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/**
+ * The user and request flags `simulate` and `send-test` share (--name, --locale, --attr, --meta,
+ * --code), as the attributes, client metadata and code of a scenario. `--attr` comes last, so it
+ * can override any attribute.
+ */
+export function scenarioFlags(values: { name?: string; locale?: string; attr?: string[]; meta?: string[]; code?: string }, attributes: Record<string, string>) {
+  return {
+    attributes: {
+      ...attributes,
+      given_name: values.name ?? 'Ada',
+      ...(values.locale ? { locale: values.locale } : {}),
+      ...keyValues(values.attr, '--attr'),
+    },
+    clientMetadata: keyValues(values.meta, '--meta'),
+    code: values.code,
+  };
+}

@@ -159,7 +159,7 @@ describe('Terraform module cognito-relay', async () => {
     const [deny] = policyDocument(config, 'dead_letters_tls_only');
     assert.equal(deny!['effect'], 'Deny');
     assert.deepEqual(deny!['condition'], [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }]);
-    assert.equal(one(config, 'aws_cloudwatch_metric_alarm', 'errors')['metric_name'], 'Errors');
+    assert.equal(one(config, 'aws_cloudwatch_metric_alarm', 'function')['namespace'], 'AWS/Lambda');
     assert.equal(one(config, 'aws_cloudwatch_metric_alarm', 'dead_letters')['metric_name'], 'ApproximateNumberOfMessagesVisible');
   });
 
@@ -250,8 +250,11 @@ describe('Terraform module cognito-relay', async () => {
       assert.deepEqual(dimensions, rollup.dimensions);
     }
     assert.equal(Object.assign({}, ...config.locals)['channels'], '${concat(var.email == null ? [] : ["email"], var.sms == null ? [] : ["sms"])}');
-    assert.equal(one(config, 'aws_cloudwatch_metric_alarm', 'destination_failures')['metric_name'], 'DestinationDeliveryFailures');
-    assert.equal(one(config, 'aws_cloudwatch_metric_alarm', 'dropped_events')['metric_name'], 'AsyncEventsDropped');
+    const functionAlarms = one(config, 'aws_cloudwatch_metric_alarm', 'function');
+    assert.equal(functionAlarms['for_each'], '${local.function_alarms}');
+    assert.equal(functionAlarms['metric_name'], '${each.value.metric}');
+    const alarms = Object.assign({}, ...config.locals)['function_alarms'] as Record<string, { metric: string }>;
+    assert.deepEqual(Object.values(alarms).map((a) => a.metric).sort(), ['AsyncEventsDropped', 'DestinationDeliveryFailures', 'Errors']);
   });
 
   it('creates the idempotency table only when asked, with its key, TTL and point-in-time recovery', () => {

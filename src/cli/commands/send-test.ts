@@ -7,7 +7,7 @@
 import { maskRecipient } from '../../observability/mask.ts';
 import type { LocalStack } from '../../sandbox/local-stack.ts';
 import { buildEvent, prepareScenario, resolveTrigger, type Scenario } from '../../sandbox/scenario.ts';
-import { keyValues, parseCommandLine, spinner, UsageError, type CliIo, type CommandOptions } from '../terminal.ts';
+import { parseCommandLine, scenarioFlags, spinner, UsageError, type CliIo, type CommandOptions } from '../terminal.ts';
 
 export const describe = 'Send one real message through the provider configured in your environment';
 
@@ -70,14 +70,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (rule.channel !== channel) throw new UsageError(`${rule.source} is sent by ${rule.channel}, but --to is ${channel === 'sms' ? 'a phone number' : 'an email address'}`);
     scenario = prepareScenario({
       triggerSource: rule.source,
-      attributes: {
-        [channel === 'email' ? 'email' : 'phone_number']: to,
-        given_name: values.name ?? 'Ada',
-        ...(values.locale ? { locale: values.locale } : {}),
-        ...keyValues(values.attr, '--attr'),
-      },
-      clientMetadata: keyValues(values.meta, '--meta'),
-      code: values.code,
+      ...scenarioFlags(values, { [channel === 'email' ? 'email' : 'phone_number']: to }),
     });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

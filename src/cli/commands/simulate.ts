@@ -11,7 +11,7 @@ import type { LocalStack } from '../../sandbox/local-stack.ts';
 import { buildEvent, prepareScenario, resolveTrigger, type Scenario } from '../../sandbox/scenario.ts';
 import { emailView, type EmailView } from '../../sandbox/views.ts';
 import type { ReceivedSms } from '../../sandbox/sms-inbox.ts';
-import { keyValues, parseCommandLine, spinner, UsageError, type CliIo, type CommandOptions } from '../terminal.ts';
+import { parseCommandLine, scenarioFlags, spinner, UsageError, type CliIo, type CommandOptions } from '../terminal.ts';
 
 export const describe = 'Fire one Cognito trigger through the relay on this machine and print the delivered message';
 
@@ -86,15 +86,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     scenario = prepareScenario({
       triggerSource: rule.source,
       userName: values.username,
-      attributes: {
-        email: values.email ?? 'ada@example.com',
-        phone_number: values.phone ?? '+14155550123',
-        given_name: values.name ?? 'Ada',
-        ...(values.locale ? { locale: values.locale } : {}),
-        ...keyValues(values.attr, '--attr'),
-      },
-      clientMetadata: keyValues(values.meta, '--meta'),
-      code: values.code,
+      ...scenarioFlags(values, { email: values.email ?? 'ada@example.com', phone_number: values.phone ?? '+14155550123' }),
     });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

@@ -359,11 +359,31 @@ resource "aws_lambda_permission" "cognito" {
   source_account = local.account_id
 }
 
-resource "aws_cloudwatch_metric_alarm" "errors" {
-  alarm_name          = "${var.name}-errors"
-  alarm_description   = "cognito-relay failed to deliver a message (Lambda will retry; see the function logs)"
+# The function's own Lambda metrics: each one means a Cognito message did not go out. One
+# resource for the three, so they cannot drift apart.
+locals {
+  function_alarms = {
+    errors = {
+      metric      = "Errors"
+      description = "cognito-relay failed to deliver a message (Lambda will retry; see the function logs)"
+    }
+    destination-failures = {
+      metric      = "DestinationDeliveryFailures"
+      description = "Lambda could not put a failed Cognito event into the dead-letter queue; the event is lost"
+    }
+    dropped-events = {
+      metric      = "AsyncEventsDropped"
+      description = "Lambda dropped Cognito events before running the function (too old or throttled too long)"
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "function" {
+  for_each            = local.function_alarms
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
   namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
+  metric_name         = each.value.metric
   dimensions          = { FunctionName = aws_lambda_function.this.function_name }
   statistic           = "Sum"
   period              = 300
@@ -382,38 +402,6 @@ resource "aws_cloudwatch_metric_alarm" "dead_letters" {
   metric_name         = "ApproximateNumberOfMessagesVisible"
   dimensions          = { QueueName = aws_sqs_queue.dead_letters.name }
   statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "destination_failures" {
-  alarm_name          = "${var.name}-destination-failures"
-  alarm_description   = "Lambda could not put a failed Cognito event into the dead-letter queue; the event is lost"
-  namespace           = "AWS/Lambda"
-  metric_name         = "DestinationDeliveryFailures"
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "dropped_events" {
-  alarm_name          = "${var.name}-dropped-events"
-  alarm_description   = "Lambda dropped Cognito events before running the function (too old or throttled too long)"
-  namespace           = "AWS/Lambda"
-  metric_name         = "AsyncEventsDropped"
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
-  statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
   threshold           = 1
