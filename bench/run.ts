@@ -23,9 +23,9 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startKmsStandIn } from '../src/kms/standin.ts';
-import { encryptCognitoCode } from '../src/kms/cognito-encrypt.ts';
-import { sampleEvent, SAMPLE_POOL_ID } from '../src/cognito/sample-events.ts';
+import { startKmsStandIn } from '../src/tools/local/kms-standin.ts';
+import { encryptCognitoCode } from '../src/tools/local/cognito-encrypt.ts';
+import { sampleEvent, SAMPLE_POOL_ID } from '../src/tools/local/sample-events.ts';
 import { prepareBaseline } from './baseline.ts';
 import { startSendGridStandIn } from './sendgrid-standin.ts';
 import { startSecretsManagerStandIn } from './secrets-manager-standin.ts';

@@ -7,7 +7,7 @@ import { register } from 'tsx/esm/api';
 // supports Node >= 20.11 (package.json engines), so keep that notice out of every command's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 register();
-const { main } = await import('../src/cli/main.ts');
+const { main } = await import('../src/tools/cli/main.ts');
 const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
 // Pooled SMTP connections and SDK keep-alive sockets would otherwise hold the process open.
 process.stdout.write('', () => process.exit(code));

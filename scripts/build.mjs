@@ -21,7 +21,7 @@ const outdir = join(root, 'dist/lambda');
 
 // The templates plugin is TypeScript; tsx lets this plain script import it.
 register();
-const { templatesPlugin } = await import('../src/templates/esbuild-plugin.ts');
+const { templatesPlugin } = await import('../src/runtime/templates/esbuild-plugin.ts');
 
 await rm(outdir, { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
@@ -34,7 +34,7 @@ const result = await build({
     plugins: [templatesPlugin({ userDir: process.env.TEMPLATES_DIR ?? join(root, 'templates') })],
     awsServiceClients: process.env.LAMBDA_AWS_SDK_CLIENTS === undefined ? undefined : parseServiceClients(process.env.LAMBDA_AWS_SDK_CLIENTS),
   }),
-  entryPoints: { index: join(root, 'src/lambda/handler.ts') },
+  entryPoints: { index: join(root, 'src/runtime/lambda/handler.ts') },
   outdir,
 });
 await writeFile(join(root, 'dist/meta.json'), JSON.stringify(result.metafile));

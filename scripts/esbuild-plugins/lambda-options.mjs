@@ -1,11 +1,11 @@
 /**
  * The esbuild options of the Lambda bundle, shared by scripts/build.mjs and the tests that must
- * exercise exactly what ships (test/perf builds src/crypto/decrypt.ts with these to prove the
+ * exercise exactly what ships (test/perf builds src/runtime/crypto/decrypt.ts with these to prove the
  * optimised Encryption SDK path equals the official one).
  *
  * @example
  * import { lambdaBuildOptions } from './esbuild-plugins/lambda-options.mjs';
- * await build({ ...lambdaBuildOptions(), entryPoints: { index: 'src/lambda/handler.ts' }, outdir });
+ * await build({ ...lambdaBuildOptions(), entryPoints: { index: 'src/runtime/lambda/handler.ts' }, outdir });
  */
 import { nativeEccPlugin } from './native-ecc.mjs';
 import { runtimeSdkPlugin } from './runtime-sdk.mjs';

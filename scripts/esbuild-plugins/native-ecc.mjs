@@ -1,9 +1,9 @@
 /**
  * esbuild plugin: inside the Encryption SDK, resolve three internal imports to native-crypto
  * versions, in the Lambda bundle only:
- *   material-management `./ecc_decode`  → src/crypto/fast-ecc-decode.ts (OpenSSL point decompression)
- *   material-management `./pem_helpers` → src/crypto/fast-ecc-pem.ts    (DER/PEM without asn1.js)
- *   `bn.js` in serialize and ecc_encode → src/crypto/fast-ecc-bn.ts      (BigInt, bn.js semantics)
+ *   material-management `./ecc_decode`  → src/runtime/crypto/fast-ecc-decode.ts (OpenSSL point decompression)
+ *   material-management `./pem_helpers` → src/runtime/crypto/fast-ecc-pem.ts    (DER/PEM without asn1.js)
+ *   `bn.js` in serialize and ecc_encode → src/runtime/crypto/fast-ecc-bn.ts      (BigInt, bn.js semantics)
  * Nothing else of the SDK changes: signature verification, commitment policy, key filtering and
  * the encryption-context checks run the SDK's own code, which reaches these through the same
  * imports.
@@ -24,10 +24,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** SDK module (relative import inside material-management) → our replacement. */
 export const NATIVE_ECC_SWAPS = {
-  './ecc_decode': join(root, 'src/crypto/fast-ecc-decode.ts'),
-  './pem_helpers': join(root, 'src/crypto/fast-ecc-pem.ts'),
+  './ecc_decode': join(root, 'src/runtime/crypto/fast-ecc-decode.ts'),
+  './pem_helpers': join(root, 'src/runtime/crypto/fast-ecc-pem.ts'),
 };
-export const BN_STAND_IN = join(root, 'src/crypto/fast-ecc-bn.ts');
+export const BN_STAND_IN = join(root, 'src/runtime/crypto/fast-ecc-bn.ts');
 
 /**
  * Every use of bn.js left in the SDK's decrypt path, verbatim (ESM builds). The stand-in
@@ -54,17 +54,17 @@ function checkBnUses(importer) {
   const relative = AWS_CRYPTO_FILE.exec(importer)?.[1]?.replaceAll('\\', '/');
   const expected = relative === undefined ? undefined : BN_USES[relative];
   if (expected === undefined) {
-    throw new Error(`native-ecc: ${importer} imports bn.js, which the stand-in (src/crypto/fast-ecc-bn.ts) was not checked for`);
+    throw new Error(`native-ecc: ${importer} imports bn.js, which the stand-in (src/runtime/crypto/fast-ecc-bn.ts) was not checked for`);
   }
   // Drop the inline source map, then every mention of BN must be the import or a known use.
   const source = readFileSync(importer, 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '');
   let rest = source.replace("import BN from 'bn.js';", '');
   for (const use of expected) {
-    if (!rest.includes(use)) throw new Error(`native-ecc: ${importer} no longer contains \`${use}\`; re-check src/crypto/fast-ecc-bn.ts`);
+    if (!rest.includes(use)) throw new Error(`native-ecc: ${importer} no longer contains \`${use}\`; re-check src/runtime/crypto/fast-ecc-bn.ts`);
     rest = rest.replaceAll(use, '');
   }
   if (/\bBN\b/.test(rest.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ''))) {
-    throw new Error(`native-ecc: ${importer} uses bn.js in a new way; re-check src/crypto/fast-ecc-bn.ts`);
+    throw new Error(`native-ecc: ${importer} uses bn.js in a new way; re-check src/runtime/crypto/fast-ecc-bn.ts`);
   }
 }
 

@@ -1,8 +1,8 @@
 /**
- * What the relay really writes for a failed delivery: the EMF line of src/observability/metrics.ts,
+ * What the relay really writes for a failed delivery: the EMF line of src/runtime/observability/metrics.ts,
  * so the alarms can be compared with it rather than with a copy of its dimension names.
  */
-import { countOutcome, createEmfMetrics } from '../../src/observability/metrics.ts';
+import { countOutcome, createEmfMetrics } from '../../src/runtime/observability/metrics.ts';
 
 export interface EmfRollup {
   namespace: string;

@@ -20,10 +20,10 @@ import { KMS } from '@aws-sdk/client-kms';
 // The SDK's own modules, as the unbundled SDK loads them.
 import { decodeNamedCurves as sdkDecode } from '@aws-crypto/material-management/build/main/src/ecc_decode.js';
 import * as sdkPem from '@aws-crypto/material-management/build/main/src/pem_helpers.js';
-import { decodeNamedCurves as nativeDecode } from '../../src/crypto/fast-ecc-decode.ts';
-import * as nativePem from '../../src/crypto/fast-ecc-pem.ts';
-import StandInBN from '../../src/crypto/fast-ecc-bn.ts';
-import type { Decryptor, DecryptorOptions } from '../../src/crypto/decrypt.ts';
+import { decodeNamedCurves as nativeDecode } from '../../src/runtime/crypto/fast-ecc-decode.ts';
+import * as nativePem from '../../src/runtime/crypto/fast-ecc-pem.ts';
+import StandInBN from '../../src/runtime/crypto/fast-ecc-bn.ts';
+import type { Decryptor, DecryptorOptions } from '../../src/runtime/crypto/decrypt.ts';
 import { encryptCognitoCode, startTestKms, type KmsStandIn } from '../support/kms.ts';
 // @ts-expect-error plain JavaScript build helper, no type declarations
 import { lambdaBuildOptions } from '../../scripts/esbuild-plugins/lambda-options.mjs';
@@ -246,7 +246,7 @@ describe('the decryptor as bundled for the Lambda', () => {
     mkdirSync(outdir, { recursive: true });
     const result = await build({
       ...lambdaBuildOptions(),
-      entryPoints: { decrypt: join(root, 'src/crypto/decrypt.ts') },
+      entryPoints: { decrypt: join(root, 'src/runtime/crypto/decrypt.ts') },
       outdir,
       logLevel: 'silent',
     });
@@ -255,8 +255,8 @@ describe('the decryptor as bundled for the Lambda', () => {
       .flatMap((output) => Object.entries(output.inputs))
       .filter(([, input]) => input.bytesInOutput > 0)
       .map(([path]) => path);
-    assert.ok(shipped.includes('src/crypto/fast-ecc-decode.ts'), 'the bundle uses the native decoder');
-    assert.ok(shipped.includes('src/crypto/fast-ecc-pem.ts'), 'the bundle uses the native PEM writer');
+    assert.ok(shipped.includes('src/runtime/crypto/fast-ecc-decode.ts'), 'the bundle uses the native decoder');
+    assert.ok(shipped.includes('src/runtime/crypto/fast-ecc-pem.ts'), 'the bundle uses the native PEM writer');
     assert.ok(!shipped.some((p) => /material-management\/build\/\w+\/src\/(ecc_decode|pem_helpers)\.js$/.test(p)), 'the SDK modules are gone');
     assert.ok(!shipped.some((p) => p.includes('node_modules/asn1.js/')), 'asn1.js is gone');
     assert.ok(!shipped.some((p) => p.includes('node_modules/bn.js/')), 'bn.js is gone');

@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDecryptor } from '../../src/crypto/decrypt.ts';
-import { DecryptError } from '../../src/errors.ts';
-import { WARMUP_KEY_ARN, WARMUP_MESSAGE } from '../../src/crypto/fast-ecc-warmup.ts';
+import { createDecryptor } from '../../src/runtime/crypto/decrypt.ts';
+import { DecryptError } from '../../src/runtime/errors.ts';
+import { WARMUP_KEY_ARN, WARMUP_MESSAGE } from '../../src/runtime/crypto/fast-ecc-warmup.ts';
 import { encryptCognitoCode, kmsClientFor, startTestKms, totalKmsCalls } from '../support/kms.ts';
 import type { KmsStandIn } from '../support/kms.ts';
 

@@ -51,8 +51,8 @@ describe('the Lambda size budget', () => {
 
   it('measures a zip that contains every provider of the registry', () => {
     // Prepare: each `import('./…')` of the registry is its own chunk in the build.
-    const registry = readFileSync(join(root, 'src/providers/registry.ts'), 'utf8');
-    const providerFiles = [...new Set([...registry.matchAll(/import\('\.\/([^']+)'\)/g)].map((m) => `src/providers/${m[1]}`))];
+    const registry = readFileSync(join(root, 'src/runtime/providers/registry.ts'), 'utf8');
+    const providerFiles = [...new Set([...registry.matchAll(/import\('\.\/([^']+)'\)/g)].map((m) => `src/runtime/providers/${m[1]}`))];
     const meta = JSON.parse(readFileSync(join(root, 'dist/meta.json'), 'utf8')) as { outputs: Record<string, { entryPoint?: string }> };
     const chunkEntries = new Set(Object.values(meta.outputs).map((output) => output.entryPoint).filter(Boolean));
     const zipBytes = readFileSync(join(root, 'dist/lambda.zip'));

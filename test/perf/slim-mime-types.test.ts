@@ -60,7 +60,7 @@ describe("nodemailer's slimmed MIME table", () => {
     // Act
     const result = await build({
       ...lambdaBuildOptions(),
-      entryPoints: [join(root, 'src/providers/email/smtp.ts')],
+      entryPoints: [join(root, 'src/runtime/providers/email/smtp.ts')],
       splitting: false,
       write: false,
       outdir: join(root, 'dist/slim-mime-check'),

@@ -3,13 +3,13 @@
  * fake SendGrid and Twilio servers, and a relay bootstrapped from an environment that points at
  * them — the same code path as the Lambda handler.
  */
-import { startKmsStandIn, type KmsStandIn } from '../../src/kms/standin.ts';
-import { encryptCognitoCode, type CognitoCodeFormat } from '../../src/kms/cognito-encrypt.ts';
-import { startSmtpInbox, type SmtpInbox } from '../../src/sandbox/smtp-inbox.ts';
-import { bootstrap, type BootstrapOptions, type Bootstrapped } from '../../src/core/bootstrap.ts';
-import { sampleEvent, SAMPLE_POOL_ID, type SampleEventInput } from '../../src/cognito/sample-events.ts';
+import { startKmsStandIn, type KmsStandIn } from '../../src/tools/local/kms-standin.ts';
+import { encryptCognitoCode, type CognitoCodeFormat } from '../../src/tools/local/cognito-encrypt.ts';
+import { startSmtpInbox, type SmtpInbox } from '../../src/tools/local/smtp-inbox.ts';
+import { bootstrap, type BootstrapOptions, type Bootstrapped } from '../../src/runtime/core/bootstrap.ts';
+import { sampleEvent, SAMPLE_POOL_ID, type SampleEventInput } from '../../src/tools/local/sample-events.ts';
 import { startFakeProvider, type FakeProvider } from './fake-provider.ts';
-import type { RelayLogger } from '../../src/observability/logger.ts';
+import type { RelayLogger } from '../../src/runtime/observability/logger.ts';
 
 /** Dummy credentials: the SDK signs requests for real, the stand-in only checks they are signed. */
 export function useTestAwsEnv(): void {

@@ -1,5 +1,5 @@
 /**
- * Test access to the KMS stand-in (src/kms/standin.ts) plus the dummy AWS environment every
+ * Test access to the KMS stand-in (src/tools/local/kms-standin.ts) plus the dummy AWS environment every
  * KMS test needs: the SDK must find credentials and a region without touching ~/.aws or IMDS.
  *
  * @example
@@ -8,12 +8,12 @@
  * const client = kmsClientFor(kms);
  */
 import { KMSClient } from '@aws-sdk/client-kms';
-import { startKmsStandIn } from '../../src/kms/standin.ts';
-import type { KmsStandIn, KmsStandInOptions } from '../../src/kms/standin.ts';
+import { startKmsStandIn } from '../../src/tools/local/kms-standin.ts';
+import type { KmsStandIn, KmsStandInOptions } from '../../src/tools/local/kms-standin.ts';
 
 export { startKmsStandIn };
 export type { KmsStandIn, KmsStandInOptions };
-export { encryptCognitoCode } from '../../src/kms/cognito-encrypt.ts';
+export { encryptCognitoCode } from '../../src/tools/local/cognito-encrypt.ts';
 
 /** Dummy credentials and region in the environment, as the SDK reads them on Lambda. */
 export function useDummyAwsEnvironment(region = 'eu-west-1'): void {

@@ -171,13 +171,13 @@ const NOT_SECRET = new Set(['VONAGE_API_KEY']);
 const DEFAULT_ASSET_DIR = fileURLToPath(new URL('../../../dist/lambda', import.meta.url));
 
 /**
- * Where the relay's EMF delivery metrics land (src/observability/metrics.ts): namespace, and the
+ * Where the relay's EMF delivery metrics land (src/runtime/observability/metrics.ts): namespace, and the
  * `service` dimension Powertools adds to every dimension set. test/infra checks these against
  * what the metrics code writes, so the alarm matches the channel × outcome roll-up exactly.
  */
 export const DELIVERY_METRICS = { namespace: 'CognitoRelay', metricName: 'Deliveries', service: 'cognito-relay' } as const;
 
-/** The relay starts no provider call without this margin before its deadline (src/delivery). */
+/** The relay starts no provider call without this margin before its deadline (src/runtime/delivery). */
 const DEADLINE_MARGIN = Duration.seconds(1);
 
 export class CognitoRelay extends Construct {
@@ -583,7 +583,7 @@ function nagFlatten(node: unknown): string {
   return JSON.stringify(node);
 }
 
-/** Ranges from src/delivery/settings.ts, checked at synth instead of at the first cold start. */
+/** Ranges from src/runtime/delivery/settings.ts, checked at synth instead of at the first cold start. */
 function validateDelivery(props: CognitoRelayProps): void {
   const problems: string[] = [];
   const within = (name: string, value: number | undefined, min: number, max: number) => {

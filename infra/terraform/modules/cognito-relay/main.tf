@@ -412,7 +412,7 @@ resource "aws_cloudwatch_metric_alarm" "dead_letters" {
 }
 
 # The relay's own EMF metric: exactly the channel x outcome roll-up dimension set it writes
-# (src/observability/metrics.ts; Powertools adds service = cognito-relay to every set).
+# (src/runtime/observability/metrics.ts; Powertools adds service = cognito-relay to every set).
 resource "aws_cloudwatch_metric_alarm" "delivery_failed" {
   for_each            = toset(local.channels)
   alarm_name          = "${var.name}-${each.key}-delivery-failed"

@@ -1,0 +1,129 @@
+/**
+ * esbuild plugin that embeds every template in the Lambda bundle.
+ *
+ * `src/runtime/templates/index.ts` gets its default store from `./embedded.ts`. Unbundled (tsx), that
+ * module reads the folders from disk. When esbuild loads it with this plugin, the plugin answers
+ * with generated code instead: the built-in folder plus the user folder as string data, handed to
+ * `createTemplateStore`. So the same import works in both worlds and the Lambda never touches
+ * the file system for templates.
+ *
+ * Every template is checked here (folder layout, mustache syntax) so a broken template fails the
+ * build rather than a user's sign-up.
+ *
+ * It is TypeScript: run the build with tsx (`node --import tsx scripts/build.mjs`) or load it
+ * with `tsImport` from `tsx/esm/api`.
+ *
+ * @example
+ * import { templatesPlugin } from '../../src/templates/esbuild-plugin.ts';
+ * await esbuild.build({ entryPoints: ['src/runtime/lambda/handler.ts'], bundle: true, plugins: [templatesPlugin()] });
+ */
+import { existsSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'esbuild';
+import Mustache from 'mustache';
+import { BUILTIN_TEMPLATES_DIR, userTemplatesDir } from './paths.ts';
+import { compactTokens, scanTemplateDir } from './store.ts';
+
+export interface TemplatesPluginOptions {
+  /** The user-overridable folder. Default: env `TEMPLATES_DIR` at build time, else `<repo>/templates`. */
+  userDir?: string | undefined;
+  /** The built-in folder. Default: `src/runtime/templates/builtin`. */
+  builtinDir?: string | undefined;
+}
+
+const EMBEDDED_MODULE = /[\\/]src[\\/]runtime[\\/]templates[\\/]embedded\.ts$/;
+const STORE_MODULE = fileURLToPath(new URL('./store.ts', import.meta.url));
+
+export interface EmbeddedModule {
+  /** JavaScript source of the replacement `embedded.ts`. Empty when there are errors. */
+  contents: string;
+  /** Problems found, one sentence each; the build fails when there is any. */
+  errors: string[];
+  /** Folders and files esbuild should watch in watch mode. */
+  watchDirs: string[];
+  watchFiles: string[];
+  /** How many files were embedded, per layer. */
+  counts: { user: number; builtin: number };
+}
+
+/** Builds the replacement module (exported for tests and for tools that bundle another way). */
+export function embeddedModuleSource(options: TemplatesPluginOptions = {}): EmbeddedModule {
+  const explicitUserDir = options.userDir ?? process.env['TEMPLATES_DIR'];
+  const userDir = options.userDir ?? userTemplatesDir();
+  const builtinDir = options.builtinDir ?? BUILTIN_TEMPLATES_DIR;
+  const errors: string[] = [];
+
+  const user = scanTemplateDir(userDir);
+  if (!user.exists && explicitUserDir) {
+    errors.push(`templates folder ${userDir} does not exist (set by ${options.userDir ? 'the userDir option' : 'TEMPLATES_DIR'})`);
+  }
+  const builtin = scanTemplateDir(builtinDir);
+  if (!builtin.exists) errors.push(`built-in templates folder ${builtinDir} does not exist`);
+  errors.push(...user.problems, ...builtin.problems);
+
+  // Parse every template now: a syntax error fails the build, and the tokens ship in the bundle
+  // so the Lambda never runs mustache's (slow, character-by-character) parser on a cold start.
+  const writer = new Mustache.Writer();
+  const tokensOf = (scanned: typeof user): Record<string, string> => {
+    const tokens: Record<string, string> = {};
+    for (const [key, text] of Object.entries(scanned.files)) {
+      try {
+        tokens[key] = JSON.stringify(compactTokens(writer.parse(text), text));
+      } catch (error) {
+        errors.push(`${scanned.sources[key]} does not parse: ${(error as Error).message}`);
+      }
+    }
+    return tokens;
+  };
+  const userTokens = tokensOf(user);
+  const builtinTokens = tokensOf(builtin);
+
+  const counts = { user: Object.keys(user.files).length, builtin: Object.keys(builtin.files).length };
+  const watchFiles = [...Object.values(user.sources), ...Object.values(builtin.sources)];
+  const watchDirs = [userDir, builtinDir].filter((dir) => existsSync(dir));
+  for (const file of watchFiles) watchDirs.push(dirname(file), dirname(dirname(file)));
+  if (errors.length > 0) return { contents: '', errors, watchDirs: [...new Set(watchDirs)], watchFiles, counts };
+
+  const userName = `user templates (${relative(process.cwd(), userDir) || '.'})`;
+  const layers = [
+    { name: userName, files: user.files, tokens: userTokens },
+    { name: 'built-in', files: builtin.files, tokens: builtinTokens },
+  ];
+  const contents = [
+    '// Generated at build time by src/runtime/templates/esbuild-plugin.ts: every template, embedded.',
+    `import { createTemplateStore } from ${JSON.stringify(STORE_MODULE)};`,
+    // A JSON string parses faster than the same object as a JavaScript literal, and only when
+    // the store is first asked for.
+    `const layers = ${JSON.stringify(JSON.stringify(layers))};`,
+    "export const templatesSource = 'embedded';",
+    'let store;',
+    'export function createDefaultTemplateStore() {',
+    '  return (store ??= createTemplateStore(JSON.parse(layers)));',
+    '}',
+    `export function providerTemplatesJson() { return ${JSON.stringify(user.providerTemplates?.json)}; }`,
+    '',
+  ].join('\n');
+  return { contents, errors, watchDirs: [...new Set(watchDirs)], watchFiles, counts };
+}
+
+export function templatesPlugin(options: TemplatesPluginOptions = {}): Plugin {
+  return {
+    name: 'cognito-relay-templates',
+    setup(build) {
+      build.onLoad({ filter: EMBEDDED_MODULE }, (args) => {
+        const module = embeddedModuleSource(options);
+        if (module.errors.length > 0) {
+          return { errors: module.errors.map((text) => ({ text })), watchDirs: module.watchDirs, watchFiles: module.watchFiles };
+        }
+        return {
+          contents: module.contents,
+          loader: 'js',
+          resolveDir: dirname(args.path),
+          watchDirs: module.watchDirs,
+          watchFiles: module.watchFiles,
+        };
+      });
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * `cognito-relay preview`: renders one trigger's template with sample values through the same
+ * renderer the Lambda uses, over the template folders on disk (your `templates/` first, then
+ * the built-ins), to stdout or a file.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { TriggerRule } from '../../../runtime/cognito/triggers.ts';
+import {
+  createRenderer,
+  loadTemplateStoreFromDirs,
+  resolveTemplate,
+  sampleTemplateVariables,
+  type TemplateFile,
+} from '../../../runtime/templates/index.ts';
+import { BUILTIN_TEMPLATES_DIR, userTemplatesDir } from '../../../runtime/templates/paths.ts';
+import { resolveTrigger } from '../../local/scenario.ts';
+import { UsageError, keyValues, parseCommandLine, type CliIo, type CommandOptions } from '../terminal.ts';
+
+export const describe = 'Render a template with sample values, to stdout or a file';
+
+const PARTS = ['all', 'subject', 'html', 'text', 'sms', 'json'] as const;
+type Part = (typeof PARTS)[number];
+
+const USAGE = `Usage: cognito-relay preview <trigger> [options]
+
+${describe}. Uses the relay's own renderer over your templates
+folder (TEMPLATES_DIR, else ./templates) and the built-in templates.
+
+Arguments:
+  <trigger>            SignUp, ForgotPassword, AdminCreateUser… or a full trigger source
+                       (CustomSMSSender_SignUp renders the SMS)
+
+Options:
+  --sms                the SMS message of that trigger
+  --locale <tag>       the locale to render, e.g. fr or pt-BR (default: DEFAULT_LOCALE, else en)
+  --part <part>        ${PARTS.join(' | ')} (default: all; html when --out ends in .html)
+  --out <file>         write to this file instead of stdout
+  --var <key=value>    replace a sample value; repeat for more, dots for nesting
+                       (e.g. --var code=000000 --var user.given_name=Grace)
+  --templates <dir>    your templates folder (default: TEMPLATES_DIR, else ./templates)
+  --app-name <name>    the app name in the messages (default: APP_NAME, else Example)
+  -h, --help           show this help
+
+Examples:
+  cognito-relay preview SignUp --locale fr
+  cognito-relay preview ForgotPassword --out forgot.html
+  cognito-relay preview SignUp --sms --var code=424242
+`;
+
+const OPTIONS = {
+  sms: { type: 'boolean', default: false },
+  locale: { type: 'string' },
+  part: { type: 'string' },
+  out: { type: 'string' },
+  var: { type: 'string', multiple: true },
+  templates: { type: 'string' },
+  'app-name': { type: 'string' },
+} as const satisfies CommandOptions;
+
+function setPath(target: Record<string, unknown>, path: string, value: string): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    node = (node[key] = next && typeof next === 'object' ? { ...(next as Record<string, unknown>) } : {}) as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandLine(args, OPTIONS, USAGE, io, { allowPositionals: true });
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+
+  let rule: TriggerRule;
+  let part: Part;
+  let overrides: Record<string, string>;
+  try {
+    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'Which trigger? e.g. cognito-relay preview SignUp' : `One trigger at a time, not ${positionals.join(' ')}`);
+    const found = resolveTrigger(positionals[0]!, values.sms ? 'sms' : 'email');
+    if (!found) throw new UsageError(`Unknown trigger "${positionals[0]}"${values.sms ? ' for SMS (AccountTakeOverNotification is email only)' : ''}`);
+    rule = found;
+    const defaultPart: Part = values.out && /\.html?$/i.test(values.out) && rule.channel === 'email' ? 'html' : 'all';
+    const asked = values.part ?? defaultPart;
+    if (!(PARTS as readonly string[]).includes(asked)) throw new UsageError(`--part must be one of ${PARTS.join(', ')}, not "${asked}"`);
+    part = asked as Part;
+    if (rule.channel === 'sms' && (part === 'subject' || part === 'html' || part === 'text')) {
+      throw new UsageError(`${rule.source} is an SMS: use --part sms (or all, json)`);
+    }
+    if (rule.channel === 'email' && part === 'sms') throw new UsageError(`${rule.source} is an email: use --sms for the SMS of ${rule.name}`);
+    overrides = keyValues(values.var, '--var');
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+
+  const userDir = values.templates ? resolve(values.templates) : userTemplatesDir(io.env);
+  const defaultLocale = io.env['DEFAULT_LOCALE']?.trim() || 'en';
+  const locale = values.locale ?? defaultLocale;
+  const appName = values['app-name'] ?? (io.env['APP_NAME']?.trim() || 'Example');
+
+  let output: string;
+  let renderedLocale: string;
+  try {
+    const store = loadTemplateStoreFromDirs([userDir, BUILTIN_TEMPLATES_DIR], { names: [`your templates (${userDir})`, 'built-in'] });
+    const renderer = createRenderer({ store, defaultLocale });
+    const variables: Record<string, unknown> = { ...sampleTemplateVariables(rule, { appName, locale }) };
+    for (const [path, value] of Object.entries(overrides)) setPath(variables, path, value);
+    const files = (rule.channel === 'email' ? ['email.subject', 'email.html', 'email.txt'] : ['sms.txt']) as TemplateFile[];
+    const sources = Object.fromEntries(files.map((file) => {
+      const found = resolveTemplate(store, { trigger: rule.name, file, locale, defaultLocale });
+      return [file, found ? `${found.layer}: ${found.path}` : null];
+    }));
+
+    if (rule.channel === 'email') {
+      const email = renderer.renderEmail(rule.name, locale, variables);
+      renderedLocale = email.locale;
+      output =
+        part === 'subject' ? `${email.subject}\n`
+        : part === 'html' ? email.html
+        : part === 'text' ? email.text
+        : part === 'json' ? `${JSON.stringify({ trigger: rule.source, locale: email.locale, subject: email.subject, html: email.html, text: email.text, sources }, null, 2)}\n`
+        : `Subject: ${email.subject}\n\n${email.text.trimEnd()}\n`;
+    } else {
+      const sms = renderer.renderSms(rule.name, locale, variables);
+      renderedLocale = sms.locale;
+      output = part === 'json' ? `${JSON.stringify({ trigger: rule.source, locale: sms.locale, text: sms.text, sources }, null, 2)}\n` : `${sms.text.trimEnd()}\n`;
+    }
+  } catch (error) {
+    io.stderr.write(`✗ ${(error as Error).message}\n`);
+    return 1;
+  }
+
+  if (renderedLocale !== locale) io.stderr.write(`note: no ${locale} template for ${rule.name}; rendered the ${renderedLocale} one\n`);
+  if (values.out) {
+    try {
+      writeFileSync(values.out, output);
+    } catch (error) {
+      io.stderr.write(`✗ could not write ${values.out}: ${(error as Error).message}\n`);
+      return 1;
+    }
+    io.stderr.write(`✓ wrote ${values.out} (${rule.source}, ${renderedLocale}, ${part})\n`);
+  } else {
+    io.stdout.write(output);
+    if (part === 'all' && rule.channel === 'email') io.stderr.write('(text part shown; --part html or --out file.html for the HTML)\n');
+  }
+  return 0;
+}

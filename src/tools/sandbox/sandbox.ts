@@ -1,0 +1,299 @@
+/**
+ * The local sandbox behind `npm start`: the loopback stack (KMS stand-in, SMTP and SMS inboxes,
+ * Cognito stand-in), the shipped bundle running in its own process, the template gallery and
+ * the web UI. `fire()` is one simulated Cognito call: encrypt a code as Cognito does, invoke the
+ * handler, collect what it logged and what arrived in the inboxes.
+ *
+ * @example
+ * const sandbox = await startSandbox({ port: 0, smtpPort: 0 });
+ * console.log(sandbox.url);
+ * const record = await sandbox.fire({ triggerSource: 'CustomEmailSender_SignUp', attributes: { email: 'ada@example.com' } });
+ * await sandbox.close();
+ */
+import { performance } from 'node:perf_hooks';
+import { BUILTIN_TEMPLATES_DIR, userTemplatesDir } from '../../runtime/templates/paths.ts';
+import { TRIGGERS } from '../../runtime/cognito/triggers.ts';
+import { SAMPLE_POOL_ID } from '../local/sample-events.ts';
+import { DEFAULT_BUNDLE, bundleStatus } from '../local/bundle.ts';
+import { createGallery, watchTemplates } from './gallery.ts';
+import { startLambdaProcess, type InvocationError, type LambdaProcess, type LogLine } from '../local/lambda-process.ts';
+import { startLocalStack, type ChannelRoute, type Env, type LocalStack, type SandboxMode } from '../local/local-stack.ts';
+import { buildEvent, prepareScenario, type FireRequest } from '../local/scenario.ts';
+import { startSandboxServer, type SandboxServer } from './server.ts';
+import { emailView, type EmailView, type SmsView } from '../local/views.ts';
+
+export { emailView, type EmailView, type SmsView } from '../local/views.ts';
+
+export const DEFAULT_PORT = 4580;
+export const DEFAULT_SMTP_PORT = 2525;
+const MAX_RECORDS = 200;
+
+export interface InvocationRecord {
+  id: number;
+  requestId: string;
+  at: string;
+  mode: SandboxMode;
+  triggerSource: string;
+  trigger: string;
+  channel: 'email' | 'sms';
+  userName: string;
+  /** Who the message was for (from the form; shown in the UI only, never logged). */
+  recipient: string | undefined;
+  /** The plaintext code, so the page can show what to look for. Null for AccountTakeOverNotification. */
+  code: string | null;
+  clientMetadata: Record<string, string> | null;
+  ok: boolean;
+  error?: InvocationError;
+  /** From the handler's `delivered` log line. */
+  delivered?: { provider: string; messageId?: string; locale?: string };
+  coldStart: boolean;
+  timings: { encryptMs: number; initMs?: number; durationMs: number; wallMs: number; maxMemoryMb?: number };
+  logs: LogLine[];
+  /** The event exactly as handed to the handler. */
+  event: unknown;
+  emails: EmailView[];
+  sms: SmsView[];
+}
+
+export interface SandboxInfo {
+  mode: SandboxMode;
+  channels: Record<'email' | 'sms', ChannelRoute>;
+  notes: string[];
+  bundle: { path: string; builtAt?: string; sizeBytes?: number; stale: boolean; reason?: string };
+  function: { state: string; warmInvocations: number; node: string; timeoutMs: number };
+  keyArn: string;
+  kmsUrl: string;
+  smtpUrl: string;
+  userPoolId: string;
+  triggers: { source: string; channel: 'email' | 'sms'; name: string; needsCode: boolean; codeIsTemporaryPassword: boolean }[];
+  locales: string[];
+  templates: { userDir: string; builtinDir: string };
+  lastBuild?: { at: string; ok: boolean; message: string };
+}
+
+export interface SandboxOptions {
+  /** Web UI port. Default 4580; 0 picks a free one. */
+  port?: number;
+  host?: string;
+  /** SMTP inbox port. Default 2525; 0 picks a free one. */
+  smtpPort?: number;
+  mode?: SandboxMode;
+  /** Where settings come from (APP_NAME, DEFAULT_LOCALE…; provider settings in provider mode). Default `process.env`. */
+  userEnv?: Env;
+  /** The bundle to run. Default `dist/lambda/index.mjs`. */
+  bundle?: string;
+  templatesDir?: string;
+  builtinDir?: string;
+  /** When set, a template change rebuilds the bundle with it and restarts the function. */
+  rebuild?: (() => Promise<string>) | undefined;
+  functionTimeoutMs?: number;
+  /** Called after each invocation (the terminal prints a line). */
+  onInvocation?: (record: InvocationRecord) => void;
+  /** Called after each automatic rebuild. */
+  onRebuild?: (result: { ok: boolean; message: string }) => void;
+}
+
+export interface Sandbox {
+  url: string;
+  stack: LocalStack;
+  info(): SandboxInfo;
+  fire(request: FireRequest): Promise<InvocationRecord>;
+  invocations(): InvocationRecord[];
+  /** Messages that arrived outside any invocation (e.g. an app pointed at the SMTP port). */
+  looseMessages(): (EmailView | SmsView)[];
+  clear(): void;
+  /** The next invocation is a cold start. */
+  restartFunction(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const mode = options.mode ?? 'local';
+  const userEnv = options.userEnv ?? process.env;
+  const bundle = options.bundle ?? DEFAULT_BUNDLE;
+  const templatesDir = options.templatesDir ?? userTemplatesDir(userEnv);
+  const builtinDir = options.builtinDir ?? BUILTIN_TEMPLATES_DIR;
+  const timeoutMs = options.functionTimeoutMs ?? 30_000;
+
+  const stack = await startLocalStack({ smtpPort: options.smtpPort ?? DEFAULT_SMTP_PORT });
+  const relay = stack.relayEnv({ mode, userEnv });
+  const lambda: LambdaProcess = startLambdaProcess({ bundle, env: relay.env, timeoutMs });
+  const gallery = createGallery({ userDir: templatesDir, builtinDir, appName: relay.env.APP_NAME, defaultLocale: relay.env.DEFAULT_LOCALE });
+
+  const records: InvocationRecord[] = [];
+  const attributed = new Map<string, number>();
+  let nextId = 1;
+  let firing = false;
+  let queue: Promise<unknown> = Promise.resolve();
+  let lastBuild: SandboxInfo['lastBuild'];
+  let server: SandboxServer | undefined;
+
+  const enqueue = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  // Messages that arrive while no invocation runs came from elsewhere: show them on their own.
+  stack.smtp.onMessage((mail) => {
+    if (!firing) server?.broadcast('message', { kind: 'email', id: mail.id });
+  });
+  stack.sms.onMessage((sms) => {
+    if (!firing) server?.broadcast('message', { kind: 'sms', id: sms.id });
+  });
+
+  const info = (): SandboxInfo => {
+    const status = bundleStatus({ bundle, templatesDir });
+    return {
+      mode,
+      channels: relay.channels,
+      notes: relay.notes,
+      bundle: {
+        path: bundle,
+        ...(status.builtAt ? { builtAt: status.builtAt } : {}),
+        ...(status.sizeBytes ? { sizeBytes: status.sizeBytes } : {}),
+        stale: status.stale,
+        ...(status.reason ? { reason: status.reason } : {}),
+      },
+      function: { state: lambda.state, warmInvocations: lambda.warmInvocations, node: process.version, timeoutMs },
+      keyArn: stack.keyArn,
+      kmsUrl: stack.kms.url,
+      smtpUrl: stack.smtp.url,
+      userPoolId: SAMPLE_POOL_ID,
+      triggers: TRIGGERS.map((t) => ({ source: t.source, channel: t.channel, name: t.name, needsCode: t.needsCode, codeIsTemporaryPassword: t.codeIsTemporaryPassword })),
+      locales: gallery.locales(),
+      templates: { userDir: templatesDir, builtinDir },
+      ...(lastBuild ? { lastBuild } : {}),
+    };
+  };
+
+  const fire = (request: FireRequest): Promise<InvocationRecord> => {
+    // Validate before queueing, so a bad request fails at once.
+    const scenario = prepareScenario(request);
+    return enqueue(async () => {
+      firing = true;
+      try {
+        stack.users.put(scenario.userPoolId, scenario.userName, scenario.profile);
+        const encryptStarted = performance.now();
+        const event = await buildEvent(scenario, (code) => stack.encrypt(code, scenario.userPoolId));
+        const encryptMs = performance.now() - encryptStarted;
+        const before = { email: stack.smtp.messages.length, sms: stack.sms.messages.length };
+        const outcome = await lambda.invoke(event);
+        const id = nextId++;
+        const emails = stack.smtp.messages.slice(before.email).map((mail) => emailView(mail, id));
+        const sms = stack.sms.messages.slice(before.sms).map((message) => ({ ...message, kind: 'sms' as const, invocationId: id }));
+        for (const email of emails) attributed.set(`email:${email.id}`, id);
+        for (const message of sms) attributed.set(`sms:${message.id}`, id);
+        const deliveredLine = outcome.logs.find((line) => line.json?.['message'] === 'delivered')?.json;
+        const record: InvocationRecord = {
+          id,
+          requestId: outcome.requestId,
+          at: new Date().toISOString(),
+          mode,
+          triggerSource: scenario.rule.source,
+          trigger: scenario.rule.name,
+          channel: scenario.rule.channel,
+          userName: scenario.userName,
+          recipient: scenario.rule.channel === 'email' ? scenario.profile.email : scenario.profile.phone_number,
+          code: scenario.code ?? null,
+          clientMetadata: scenario.clientMetadata,
+          ok: outcome.ok,
+          ...(outcome.error ? { error: outcome.error } : {}),
+          ...(deliveredLine
+            ? {
+                delivered: {
+                  provider: String(deliveredLine['provider'] ?? ''),
+                  ...(deliveredLine['messageId'] ? { messageId: String(deliveredLine['messageId']) } : {}),
+                  ...(deliveredLine['locale'] ? { locale: String(deliveredLine['locale']) } : {}),
+                },
+              }
+            : {}),
+          coldStart: outcome.coldStart,
+          timings: {
+            encryptMs: round(encryptMs),
+            ...(outcome.initMs === undefined ? {} : { initMs: round(outcome.initMs) }),
+            durationMs: round(outcome.durationMs),
+            wallMs: round(outcome.wallMs),
+            ...(outcome.maxMemoryMb === undefined ? {} : { maxMemoryMb: outcome.maxMemoryMb }),
+          },
+          logs: outcome.logs,
+          event,
+          emails,
+          sms,
+        };
+        records.unshift(record);
+        records.length = Math.min(records.length, MAX_RECORDS);
+        server?.broadcast('invocation', { id });
+        options.onInvocation?.(record);
+        return record;
+      } finally {
+        firing = false;
+      }
+    });
+  };
+
+  const stopWatching = watchTemplates([templatesDir, builtinDir], () => {
+    server?.broadcast('templates', { at: new Date().toISOString() });
+    const rebuild = options.rebuild;
+    if (!rebuild) return;
+    void enqueue(async () => {
+      server?.broadcast('bundle', { state: 'building' });
+      try {
+        const output = await rebuild();
+        lastBuild = { at: new Date().toISOString(), ok: true, message: output };
+      } catch (error) {
+        lastBuild = { at: new Date().toISOString(), ok: false, message: (error as Error).message };
+      }
+      // Even a failed build removed the old bundle: the next call must start afresh either way.
+      await lambda.restart();
+      server?.broadcast('bundle', { state: lastBuild.ok ? 'rebuilt' : 'failed', message: lastBuild.message });
+      options.onRebuild?.(lastBuild);
+    });
+  });
+
+  const sandbox: Sandbox = {
+    url: '',
+    stack,
+    info,
+    fire,
+    invocations: () => records,
+    looseMessages: () => [
+      ...stack.smtp.messages.filter((m) => !attributed.has(`email:${m.id}`)).map((m) => emailView(m)),
+      ...stack.sms.messages.filter((m) => !attributed.has(`sms:${m.id}`)).map((m) => ({ ...m, kind: 'sms' as const })),
+    ],
+    clear() {
+      records.length = 0;
+      for (const mail of stack.smtp.messages) attributed.set(`email:${mail.id}`, 0);
+      for (const sms of stack.sms.messages) attributed.set(`sms:${sms.id}`, 0);
+      server?.broadcast('cleared', {});
+    },
+    restartFunction: () => lambda.restart(),
+    async close() {
+      stopWatching();
+      await server?.close();
+      await lambda.close();
+      await stack.close();
+    },
+  };
+
+  try {
+    server = await startSandboxServer({
+      sandbox,
+      gallery,
+      port: options.port ?? DEFAULT_PORT,
+      host: options.host ?? '127.0.0.1',
+      rawEmail: (id) => stack.smtp.messages.find((m) => m.id === id)?.raw,
+    });
+  } catch (error) {
+    stopWatching();
+    await lambda.close();
+    await stack.close();
+    throw error;
+  }
+  sandbox.url = server.url;
+  return sandbox;
+}

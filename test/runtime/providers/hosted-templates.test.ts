@@ -1,0 +1,52 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadHostedTemplates } from '../../../src/runtime/config/hosted-templates.ts';
+import { HOSTED_TEMPLATE_IDS } from '../../../src/runtime/providers/registry.ts';
+
+const FILE = 'templates/provider-templates.json';
+
+describe('hosted templates: loading the mapping', () => {
+  it('merges the bundled file and PROVIDER_TEMPLATES, the variable winning per provider and trigger', () => {
+    const { lookup, problems } = loadHostedTemplates(
+      [
+        { json: JSON.stringify({ postmark: { SignUp: 'signup-file', ForgotPassword: 'reset-file' }, ses: { AdminCreateUser: 'Invite' } }), source: FILE },
+        { json: JSON.stringify({ postmark: { SignUp: { en: 'signup-env', fr: 'signup-env-fr' } } }), source: 'PROVIDER_TEMPLATES' },
+      ],
+      HOSTED_TEMPLATE_IDS,
+    );
+    assert.deepEqual(problems, []);
+    assert.equal(lookup.find('postmark', 'SignUp', 'fr-CA'), 'signup-env-fr');
+    assert.equal(lookup.find('postmark', 'ForgotPassword', 'en'), 'reset-file');
+    assert.equal(lookup.find('ses', 'AdminCreateUser', 'en'), 'Invite');
+    assert.equal(lookup.find('postmark', 'ResendCode', 'en'), undefined, 'no mapping: the local template');
+  });
+
+  it('refuses, at cold start, a provider that cannot send hosted templates or an unknown one', () => {
+    const { problems } = loadHostedTemplates([{ json: JSON.stringify({ vonage: { SignUp: 'x' }, sendgird: { SignUp: 'd-1' } }), source: 'PROVIDER_TEMPLATES' }], HOSTED_TEMPLATE_IDS);
+    assert.equal(problems.length, 2);
+    assert.match(problems[0] ?? '', /PROVIDER_TEMPLATES\.vonage: vonage cannot send provider-hosted templates; providers that can: sendgrid, mailgun/);
+    assert.match(problems[1] ?? '', /PROVIDER_TEMPLATES\.sendgird/);
+  });
+
+  it("refuses ids that do not have the provider's shape, naming where and giving an example", () => {
+    const { problems } = loadHostedTemplates(
+      [
+        {
+          json: JSON.stringify({ brevo: { SignUp: 'otp-code' }, twilio: { Authentication: { fr: 'HX123' } }, sendgrid: { SignUp: 'd-0123456789abcdef0123456789abcdef' } }),
+          source: FILE,
+        },
+      ],
+      HOSTED_TEMPLATE_IDS,
+    );
+    assert.deepEqual(problems, [
+      `${FILE}.brevo.SignUp: "otp-code" is not a brevo template id, e.g. 12`,
+      `${FILE}.twilio.Authentication.fr: "HX123" is not a twilio template id, e.g. HX0123456789abcdef0123456789abcdef`,
+    ]);
+  });
+
+  it('reports a broken source by its name and ignores absent ones', () => {
+    const { problems } = loadHostedTemplates([{ json: undefined, source: FILE }, { json: '{"postmark":', source: 'PROVIDER_TEMPLATES' }], HOSTED_TEMPLATE_IDS);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] ?? '', /^PROVIDER_TEMPLATES is not valid JSON/);
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * `npm start` as a user runs it: a child process that prints the URL, serves the UI, and stops
+ * cleanly on Ctrl-C; clear messages for ports already taken and wrong flags; and the check that
+ * decides when the bundle must be rebuilt first.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleStatus } from '../../../src/tools/local/bundle.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const ENV = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  AWS_ACCESS_KEY_ID: 'AKIDTEST',
+  AWS_SECRET_ACCESS_KEY: 'test-secret',
+  NODE_NO_WARNINGS: '1',
+};
+
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function startSandboxProcess(args: string[], env: Record<string, string | undefined> = {}): Started {
+  // --no-build: other tests use dist/ as it is; rebuilding it here would race them.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/tools/sandbox/main.ts', '--no-build', '--no-rebuild', ...args], {
+    cwd: root,
+    env: { ...ENV, ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exit };
+}
+
+async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function occupyPort(): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+describe('npm start', { timeout: 120_000 }, () => {
+  let busy: Server;
+  let busyPort: number;
+
+  before(async () => {
+    busy = await occupyPort();
+    busyPort = (busy.address() as AddressInfo).port;
+  });
+
+  after(() => {
+    busy.close();
+  });
+
+  it('prints the URL, serves the inbox, and stops everything on Ctrl-C', async () => {
+    // Act
+    const sandbox = startSandboxProcess(['--port', '0', '--smtp-port', '0']);
+    const url = await waitFor(() => /Web UI\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(sandbox.stdout())?.[1], `the URL in:\n${sandbox.stdout()}${sandbox.stderr()}`);
+    const smtpPort = Number(/SMTP inbox\s+smtp:\/\/127\.0\.0\.1:(\d+)/.exec(sandbox.stdout())?.[1]);
+    const page = await fetch(url);
+    const html = await page.text();
+    sandbox.child.kill('SIGINT');
+    const code = await sandbox.exit;
+
+    // Assess
+    assert.equal(page.status, 200);
+    assert.match(html, /Fire a trigger/);
+    assert.match(sandbox.stdout(), /Templates\s+http:\/\/127\.0\.0\.1:\d+\/gallery/);
+    assert.equal(code, 0, sandbox.stderr());
+    assert.match(sandbox.stdout(), /stopping the sandbox/);
+    // Both ports are free again.
+    await assert.rejects(fetch(url));
+    const reuse = createServer();
+    await new Promise<void>((resolve, reject) => reuse.once('error', reject).listen(smtpPort, '127.0.0.1', () => resolve()));
+    reuse.close();
+  });
+
+  it('stops on SIGTERM too, with SANDBOX_PORT choosing the web port', async () => {
+    // Prepare: a port that is free now
+    const probe = await occupyPort();
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+    // Act
+    const sandbox = startSandboxProcess(['--smtp-port', '0'], { SANDBOX_PORT: String(port) });
+    await waitFor(() => (sandbox.stdout().includes(`http://127.0.0.1:${port}`) ? true : undefined), `port ${port} in:\n${sandbox.stdout()}${sandbox.stderr()}`);
+    sandbox.child.kill('SIGTERM');
+
+    // Assess
+    assert.equal(await sandbox.exit, 0, sandbox.stderr());
+  });
+
+  it('names the port and the flag when the web port is taken', async () => {
+    // Act
+    const sandbox = startSandboxProcess(['--port', String(busyPort), '--smtp-port', '0']);
+    const code = await sandbox.exit;
+
+    // Assess
+    assert.equal(code, 1);
+    assert.match(sandbox.stderr(), new RegExp(`port ${busyPort} is already in use`));
+    assert.match(sandbox.stderr(), /--port/);
+  });
+
+  it('names the port and the flag when the SMTP port is taken', async () => {
+    // Act
+    const sandbox = startSandboxProcess(['--port', '0', '--smtp-port', String(busyPort)]);
+    const code = await sandbox.exit;
+
+    // Assess
+    assert.equal(code, 1);
+    assert.match(sandbox.stderr(), new RegExp(`SMTP port ${busyPort} is already in use`));
+    assert.match(sandbox.stderr(), /--smtp-port/);
+  });
+
+  it('refuses a wrong flag or port with the usage and exit code 2', async () => {
+    // Act
+    const unknown = startSandboxProcess(['--prot', '8080']);
+    const notANumber = startSandboxProcess(['--port', 'eighty']);
+
+    // Assess
+    assert.equal(await unknown.exit, 2);
+    assert.match(unknown.stderr(), /--prot/);
+    assert.match(unknown.stderr(), /Usage: npm start/);
+    assert.equal(await notANumber.exit, 2);
+    assert.match(notANumber.stderr(), /--port must be a port number/);
+  });
+});
+
+describe('bundle freshness', () => {
+  let dir: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bundle-status-'));
+    mkdirSync(join(dir, 'dist/lambda'), { recursive: true });
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    mkdirSync(join(dir, 'templates/en/SignUp'), { recursive: true });
+    writeFileSync(join(dir, 'src/relay.ts'), 'export {}');
+    writeFileSync(join(dir, 'templates/en/SignUp/email.subject'), 'Hi');
+    writeFileSync(join(dir, 'dist/meta.json'), JSON.stringify({ inputs: { 'src/relay.ts': {} } }));
+    writeFileSync(join(dir, 'dist/lambda/index.mjs'), 'export const handler = () => {};');
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const age = (path: string, secondsAgo: number) => {
+    const when = new Date(Date.now() - secondsAgo * 1000);
+    utimesSync(join(dir, path), when, when);
+  };
+
+  it('is fresh when built after every input, and stale when a source or a template changed since', () => {
+    // Prepare
+    age('src/relay.ts', 60);
+    age('templates/en/SignUp/email.subject', 60);
+    age('dist/lambda/index.mjs', 30);
+
+    // Act
+    const fresh = bundleStatus({ root: dir });
+    age('src/relay.ts', 10);
+    const sourceChanged = bundleStatus({ root: dir });
+    age('src/relay.ts', 60);
+    age('templates/en/SignUp/email.subject', 5);
+    const templateChanged = bundleStatus({ root: dir });
+
+    // Assess
+    assert.equal(fresh.stale, false, fresh.reason);
+    assert.equal(sourceChanged.stale, true);
+    assert.match(sourceChanged.reason ?? '', /src\/relay\.ts changed/);
+    assert.equal(templateChanged.stale, true);
+    assert.match(templateChanged.reason ?? '', /email\.subject changed/);
+  });
+
+  it('is stale when the bundle or its build record is missing', () => {
+    // Act
+    const missing = bundleStatus({ root: dir, bundle: join(dir, 'dist/lambda/nope.mjs') });
+
+    // Assess
+    assert.equal(missing.exists, false);
+    assert.equal(missing.stale, true);
+  });
+});
