@@ -66,7 +66,13 @@ export class RecipientError extends RelayError {
 
 import { redactContacts } from './observability/mask.ts';
 
-export type ProviderFailureKind = 'retryable' | 'permanent';
+/**
+ * `retryable`: nothing was delivered and trying again (or another provider) can help.
+ * `permanent`: trying again cannot help (bad key, invalid recipient, unverified sender).
+ * `unknown`: the request was written but no answer came (timeout, connection reset after the
+ * write): the provider may have accepted it, so a blind retry may duplicate the message.
+ */
+export type ProviderFailureKind = 'retryable' | 'permanent' | 'unknown';
 
 /**
  * A provider refused or failed a send. `kind` drives delivery: `retryable` may be retried or
@@ -87,6 +93,10 @@ export class ProviderError extends RelayError {
    * worked around by failing over.
    */
   readonly recipient: boolean;
+  /** The provider's own error code (Twilio `21211`, Postmark `ErrorCode`, SES error name…), when it gave one. */
+  readonly providerCode: string | undefined;
+  /** What to fix, naming the setting (e.g. "check SENDGRID_API_KEY"), when known. */
+  readonly hint: string | undefined;
 
   constructor(init: {
     provider: string;
@@ -96,6 +106,7 @@ export class ProviderError extends RelayError {
     providerMessage: string;
     hint?: string | undefined;
     recipient?: boolean | undefined;
+    providerCode?: string | undefined;
     cause?: unknown;
   }) {
     // Provider texts may quote the recipient: mask it before it can reach a log.
@@ -103,8 +114,8 @@ export class ProviderError extends RelayError {
     const status = init.status === undefined ? '' : ` (HTTP ${init.status})`;
     const hint = init.hint ? ` — ${init.hint}` : '';
     super(
-      init.kind === 'retryable' ? 'PROVIDER_RETRYABLE' : 'PROVIDER_PERMANENT',
-      `${init.provider} ${init.kind === 'retryable' ? 'failed' : 'rejected the message'}${status}: ${excerpt}${hint}`,
+      PROVIDER_ERROR_CODES[init.kind],
+      `${init.provider} ${PROVIDER_ERROR_VERBS[init.kind]}${status}: ${excerpt}${hint}`,
       { cause: init.cause },
     );
     this.provider = init.provider;
@@ -113,8 +124,21 @@ export class ProviderError extends RelayError {
     this.retryAfterMs = init.retryAfterMs;
     this.providerMessage = excerpt;
     this.recipient = init.kind === 'permanent' && init.recipient === true;
+    this.providerCode = init.providerCode;
+    this.hint = init.hint || undefined;
   }
 }
+
+const PROVIDER_ERROR_CODES: Record<ProviderFailureKind, string> = {
+  retryable: 'PROVIDER_RETRYABLE',
+  permanent: 'PROVIDER_PERMANENT',
+  unknown: 'PROVIDER_OUTCOME_UNKNOWN',
+};
+const PROVIDER_ERROR_VERBS: Record<ProviderFailureKind, string> = {
+  retryable: 'failed',
+  permanent: 'rejected the message',
+  unknown: 'gave no answer; the message may have been sent',
+};
 
 const EXCERPT_LIMIT = 500;
 

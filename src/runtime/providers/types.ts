@@ -7,6 +7,7 @@
  */
 import type { Channel, TriggerName } from '../cognito/triggers.ts';
 import type { FetchLike } from './http.ts';
+import type { GenericSchema } from 'valibot';
 
 /** Values a template may use; the same for local and provider-hosted templates. */
 export type TemplateVariables = Record<string, unknown>;
@@ -87,6 +88,11 @@ export interface Provider<M extends Message = Message> {
    * `ProviderError` whose `kind` says whether trying again (or another provider) can help.
    */
   send(message: M, ctx: SendContext): Promise<Delivered>;
+  /**
+   * True when the provider deduplicates on `SendContext.idempotencyKey`: a send whose outcome is
+   * unknown may then be repeated with the same key without a second message reaching the user.
+   */
+  readonly idempotent?: boolean;
   /** Releases pooled connections (SMTP pool). Optional. */
   close?(): Promise<void>;
 }
@@ -117,17 +123,25 @@ export interface ProviderDeps {
  * What a provider module exports as `default`. The config layer reads `settings` to validate
  * the environment (every problem reported at once) and resolve secrets, then calls `create`.
  */
-export interface ProviderDefinition<C extends Channel = Channel> {
+export interface ProviderDefinition<C extends Channel = Channel, S = Record<string, string | undefined>> {
   name: string;
   channel: C;
   settings: SettingSpec[];
+  /**
+   * Turns the raw settings (by environment name, secrets resolved) into this provider's typed
+   * settings; every issue is reported naming its environment variable. Absent: `create` gets
+   * the raw record.
+   */
+  schema?: GenericSchema<Record<string, string | undefined>, S>;
+  /** Shape of this provider's hosted-template ids, when it can send a template it hosts. */
+  hostedTemplateId?: { pattern: RegExp; example: string };
   /**
    * Extra checks across settings (e.g. "TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID").
    * Returns problems, one sentence each.
    */
   validate?(settings: Record<string, string | undefined>): string[];
   create(
-    settings: Record<string, string | undefined>,
+    settings: S,
     deps: ProviderDeps,
   ): C extends 'email' ? EmailProvider : SmsProvider;
 }
