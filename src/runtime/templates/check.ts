@@ -1,0 +1,175 @@
+/**
+ * Checks a template store before any message goes out: at build time (the esbuild plugin), at
+ * cold start (bootstrap) and in the sandbox gallery. A message that should carry the code must
+ * always carry it, so:
+ *
+ * - every file parses, and a tag that does not (an unclosed section, `{{name}` with one brace)
+ *   is reported with its file, line and column;
+ * - every variable a template uses is one the relay provides (a typo such as `{{nmae}}` renders
+ *   as nothing in Mustache, silently);
+ * - every code-bearing trigger renders, in every locale the store has, with a sentinel code, and
+ *   the sentinel appears in each part that reaches the user: email HTML, email text and SMS.
+ *
+ * @example
+ * const problems = checkTemplates(store, { defaultLocale: 'en' });
+ * if (problems.length > 0) throw new TemplateError(formatTemplateProblems(problems));
+ */
+import Mustache from 'mustache';
+import { TRIGGERS, type Channel, type TriggerRule } from '../cognito/triggers.ts';
+import { TemplateError } from '../errors.ts';
+import { createRenderer } from './render.ts';
+import { CONTENT_PARTIAL, type TemplateStore } from './store.ts';
+import { sampleTemplateVariables, TEMPLATE_VARIABLES } from './variables.ts';
+
+export interface TemplateProblem {
+  /** Where the file lives: the layer's name and its relative path, e.g. `built-in: fr/SignUp/email.html`. */
+  file: string;
+  /** 1-based; absent when the problem is about a rendered message rather than one spot in a file. */
+  line?: number | undefined;
+  column?: number | undefined;
+  message: string;
+}
+
+export interface CheckOptions {
+  defaultLocale?: string | undefined;
+  /** Only these channels' triggers are rendered with the sentinel (a deployment may send only email). */
+  channels?: readonly Channel[] | undefined;
+  /**
+   * Variable names templates may use besides the relay's own (for example brand values a
+   * deployment adds); a name `a.b` also allows sections `{{#a}}…{{/a}}`.
+   */
+  extraVariables?: readonly string[] | undefined;
+}
+
+/**
+ * Digits and letters only, so HTML escaping cannot change it, and long enough that no template
+ * text contains it by chance.
+ */
+export const SENTINEL_CODE = '739150SENTINEL264';
+
+/** Roots whose members are open-ended: any attribute or metadata key may appear. */
+const OPEN_ROOTS = new Set(['user', 'clientMetadata']);
+
+/** Every name a template may use, and every prefix of a dotted one (usable as a section). */
+function knownNames(extra: readonly string[]): Set<string> {
+  const names = new Set<string>(['subject', '.']);
+  for (const name of [...TEMPLATE_VARIABLES.map((variable) => variable.name), ...extra]) {
+    const parts = name.split('.');
+    for (let i = 1; i <= parts.length; i++) names.add(parts.slice(0, i).join('.'));
+  }
+  return names;
+}
+
+/** Turns a character offset into 1-based line and column. */
+export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const lines = before.split('\n');
+  return { line: lines.length, column: (lines.at(-1) as string).length + 1 };
+}
+
+type Token = [type: string, value: string, start: number, end: number, children?: Token[]];
+
+/**
+ * Mustache's parse errors end with `at <offset>` (mustache.js 4: "Unclosed tag at 12",
+ * "Unclosed section \"x\" at 40", "Unopened section \"x\" at 7").
+ */
+function parseProblem(file: string, text: string, error: Error): TemplateProblem {
+  const match = /^(.*?)(?: at (\d+))?$/.exec(error.message);
+  const offset = match?.[2] === undefined ? undefined : Number(match[2]);
+  const where = offset === undefined ? {} : lineAndColumn(text, offset);
+  return { file, ...where, message: `does not parse: ${match?.[1] ?? error.message}` };
+}
+
+function checkNames(file: string, text: string, tokens: Token[], known: Set<string>, sections: string[], out: TemplateProblem[]): void {
+  for (const token of tokens) {
+    const [type, value, start] = token;
+    if (type === '>' || type === 'text' || type === '!' || type === '=') continue;
+    const root = value.split('.')[0] as string;
+    // Inside {{#signIn}}…{{/signIn}}, `{{time}}` means signIn.time.
+    const resolves =
+      known.has(value) ||
+      OPEN_ROOTS.has(root) ||
+      sections.some((section) => known.has(`${section}.${value}`) || OPEN_ROOTS.has(section.split('.')[0] as string));
+    if (!resolves) {
+      const hint = value.includes('}') || value.includes('{') ? ' (a tag with one brace too few?)' : '';
+      out.push({ file, ...lineAndColumn(text, start), message: `unknown variable {{${value}}}${hint}` });
+    }
+    if ((type === '#' || type === '^') && token[4]) checkNames(file, text, token[4], known, [...sections, value], out);
+  }
+}
+
+/** Parses every file of every layer; reports syntax errors and unknown variables where they are. */
+function checkFiles(store: TemplateStore, known: Set<string>): TemplateProblem[] {
+  const problems: TemplateProblem[] = [];
+  for (const layer of store.layers()) {
+    for (const [path, text] of layer.files) {
+      const file = `${layer.name}: ${path}`;
+      let tokens: Token[];
+      try {
+        tokens = Mustache.parse(text) as unknown as Token[];
+      } catch (error) {
+        problems.push(parseProblem(file, text, error as Error));
+        continue;
+      }
+      checkNames(file, text, tokens, known, [], problems);
+    }
+  }
+  return problems;
+}
+
+function codeBearingRules(channels: readonly Channel[] | undefined): TriggerRule[] {
+  return TRIGGERS.filter((rule) => rule.needsCode && (channels === undefined || channels.includes(rule.channel)));
+}
+
+/** Renders each code-bearing trigger in each locale with the sentinel and looks for it in every part. */
+function checkSentinel(store: TemplateStore, options: CheckOptions): TemplateProblem[] {
+  const problems: TemplateProblem[] = [];
+  const renderer = createRenderer({ store, defaultLocale: options.defaultLocale });
+  const locales = new Set([...store.locales(), ...(options.defaultLocale ? [options.defaultLocale] : [])]);
+  for (const locale of locales) {
+    for (const rule of codeBearingRules(options.channels)) {
+      const variables = { ...sampleTemplateVariables(rule, { appName: 'App', locale }), code: SENTINEL_CODE };
+      const where = `${locale}/${rule.name}`;
+      try {
+        if (rule.channel === 'email') {
+          const email = renderer.renderEmail(rule.name, locale, variables);
+          for (const [part, content] of [['email.html', email.html], ['email.txt', email.text]] as const) {
+            if (!content.includes(SENTINEL_CODE)) problems.push({ file: `${where}/${part} (as rendered, locale ${email.locale})`, message: 'the message does not contain {{code}}' });
+          }
+        } else {
+          const sms = renderer.renderSms(rule.name, locale, variables);
+          if (!sms.text.includes(SENTINEL_CODE)) problems.push({ file: `${where}/sms.txt (as rendered, locale ${sms.locale})`, message: 'the message does not contain {{code}}' });
+        }
+      } catch (error) {
+        problems.push({ file: where, message: `does not render: ${(error as Error).message}` });
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every problem in the store, in file order. Empty when every message that should carry the code
+ * does, and every tag and name is right.
+ */
+export function checkTemplates(store: TemplateStore, options: CheckOptions = {}): TemplateProblem[] {
+  const known = knownNames(options.extraVariables ?? []);
+  known.add(CONTENT_PARTIAL);
+  const fileProblems = checkFiles(store, known);
+  // A file that does not parse would only repeat itself as render failures.
+  if (fileProblems.some((problem) => problem.message.startsWith('does not parse'))) return fileProblems;
+  return [...fileProblems, ...checkSentinel(store, options)];
+}
+
+export function formatTemplateProblem(problem: TemplateProblem): string {
+  const at = problem.line === undefined ? '' : `:${problem.line}:${problem.column}`;
+  return `${problem.file}${at}: ${problem.message}`;
+}
+
+/** Throws one `TemplateError` listing every problem, or returns when there is none. */
+export function assertTemplates(store: TemplateStore, options: CheckOptions = {}): void {
+  const problems = checkTemplates(store, options);
+  if (problems.length > 0) {
+    throw new TemplateError(`templates are not safe to send:\n  - ${problems.map(formatTemplateProblem).join('\n  - ')}`);
+  }
+}
