@@ -15,8 +15,6 @@
  *     },
  *   });
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Annotations, CfnResource, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -32,6 +30,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { defaultLambdaZip } from './lambda-asset.ts';
 
 /** A secret the relay reads at cold start: from Secrets Manager, or an SSM SecureString. */
 export type RelaySecret = secretsmanager.ISecret | ssm.IStringParameter;
@@ -167,8 +166,6 @@ const RESERVED_ENV = new Set([
 const SECRET_LOOKING = /(API_KEY|_KEY|TOKEN|SECRET|PASSWORD|PASS|SMTP_URL|CREDENTIALS)$/;
 /** Names that look like credentials but are public identifiers (the relay reads them as plain settings). */
 const NOT_SECRET = new Set(['VONAGE_API_KEY']);
-
-const DEFAULT_ASSET_DIR = fileURLToPath(new URL('../../../dist/lambda', import.meta.url));
 
 /**
  * Where the relay's EMF delivery metrics land (src/runtime/observability/metrics.ts): namespace, and the
@@ -619,8 +616,5 @@ function isSecret(secret: RelaySecret): secret is secretsmanager.ISecret {
 }
 
 function defaultCode(): lambda.Code {
-  if (!existsSync(DEFAULT_ASSET_DIR)) {
-    throw new Error(`CognitoRelay: ${DEFAULT_ASSET_DIR} does not exist. Run \`npm run build\` first, or pass \`code\`.`);
-  }
-  return lambda.Code.fromAsset(DEFAULT_ASSET_DIR);
+  return lambda.Code.fromAsset(defaultLambdaZip());
 }
