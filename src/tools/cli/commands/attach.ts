@@ -26,6 +26,7 @@ import {
   PoolConfigError,
   requestState,
   toUpdateInput,
+  unmodelledPaths,
   type InvokePermission,
 } from '../pool-config.ts';
 import {
@@ -151,7 +152,7 @@ async function attach(clients: AwsClients, progress: Progress, request: AttachRe
   let before: Record<string, unknown>;
   let after: ReturnType<typeof attachSenders>;
   try {
-    const { input, notes } = toUpdateInput(pool);
+    const { input, notes } = toUpdateInput(pool, fieldsDroppedBySdk(pool));
     before = currentState(pool);
     after = attachSenders(input, { functionArn: request.functionArn, keyArn: request.keyArn, ...request.senders });
     progress.ok(`${Object.keys(requestState(after)).length} settings will be sent back`);
@@ -187,12 +188,53 @@ async function attach(clients: AwsClients, progress: Progress, request: AttachRe
   return (await confirm(clients, progress, after)) ? 0 : 1;
 }
 
-/** DescribeUserPool with a progress line; undefined (after printing why) when it fails. */
+/** Fields of raw DescribeUserPool answers that the SDK dropped while parsing them (see readPool). */
+const unmodelledFields = new WeakMap<UserPoolType, string[]>();
+
+/**
+ * Paths of the pool's DescribeUserPool answer that the installed SDK does not model (so they are
+ * missing from `pool`, and an UpdateUserPool built from it would reset them). Empty when none.
+ */
+export function fieldsDroppedBySdk(pool: UserPoolType): string[] {
+  return unmodelledFields.get(pool) ?? [];
+}
+
+/**
+ * DescribeUserPool with a progress line; undefined (after printing why) when it fails. The raw
+ * JSON answer is read too, before the SDK parses it: `fieldsDroppedBySdk(pool)` then names what
+ * the service returned that this SDK does not know (a setting newer than the SDK).
+ */
 export async function readPool(clients: AwsClients, progress: Progress, userPoolId: string): Promise<UserPoolType | undefined> {
   progress.start('Reading the user pool (DescribeUserPool)');
   try {
-    const { UserPool: pool } = await clients.cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
+    const command = new DescribeUserPoolCommand({ UserPoolId: userPoolId });
+    let unmodelled: string[] = [];
+    // Placed after the deserializer, so it runs first on the way back and sees the bytes; the body
+    // is handed on as a buffer, which the SDK's body collector accepts like a stream.
+    type Middleware = Parameters<typeof command.middlewareStack.addRelativeTo>[0];
+    type Next = (args: unknown) => Promise<{ response: unknown }>;
+    command.middlewareStack.addRelativeTo(
+      ((next: Next) => async (args: unknown) => {
+        const result = await next(args);
+        const response = result.response as { body?: AsyncIterable<Uint8Array> | Uint8Array; statusCode?: number };
+        if (response.statusCode === 200 && response.body && Symbol.asyncIterator in response.body) {
+          const chunks: Uint8Array[] = [];
+          for await (const chunk of response.body) chunks.push(chunk);
+          const body = Buffer.concat(chunks);
+          response.body = new Uint8Array(body);
+          try {
+            unmodelled = unmodelledPaths((JSON.parse(body.toString('utf8')) as { UserPool?: unknown }).UserPool);
+          } catch {
+            // Not JSON: the SDK's own parser reports it.
+          }
+        }
+        return result;
+      }) as unknown as Middleware,
+      { relation: 'after', toMiddleware: 'deserializerMiddleware', name: 'cognitoRelayRawDescribe' },
+    );
+    const { UserPool: pool } = await clients.cognito.send(command);
     if (!pool?.Arn) throw new Error('the answer carried no pool');
+    unmodelledFields.set(pool, unmodelled);
     const triggers = Object.keys(pool.LambdaConfig ?? {}).filter((key) => key !== 'KMSKeyID');
     progress.ok(`"${pool.Name ?? userPoolId}", ${triggers.length} trigger(s) set${triggers.length ? `: ${triggers.join(', ')}` : ''}`);
     return pool;
