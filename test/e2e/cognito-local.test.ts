@@ -10,6 +10,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  AdminCreateUserCommand,
   ConfirmForgotPasswordCommand,
   ForgotPasswordCommand,
   GetUserAttributeVerificationCodeCommand,
@@ -111,6 +112,33 @@ describe('cognito-local → relay (shipped bundle) → SMTP inbox', () => {
     await assert.rejects(signIn(email, PASSWORD), { name: /^(NotAuthorizedException|InvalidPasswordException)$/ });
   });
 
+  it('AdminCreateUser: the delivered temporary password signs in (NEW_PASSWORD_REQUIRED)', async () => {
+    // Prepare
+    const email = 'annie@example.com';
+    const temporaryPassword = 'Temp-Pass-4821!';
+
+    // Act
+    await local.client.send(
+      new AdminCreateUserCommand({
+        UserPoolId: local.userPoolId,
+        Username: email,
+        TemporaryPassword: temporaryPassword,
+        DesiredDeliveryMediums: ['EMAIL'],
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
+    );
+
+    // Assess
+    lastInvocation('CustomEmailSender_AdminCreateUser');
+    const mail = local.stack.smtp.messages.at(-1);
+    assert.deepEqual(mail?.envelopeTo, [email]);
+    assert.ok(mail?.parsed.text?.includes(temporaryPassword), 'the mail shows the temporary password');
+    const answer = await local.client.send(
+      new InitiateAuthCommand({ ClientId: local.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: temporaryPassword } }),
+    );
+    assert.equal(answer.ChallengeName, 'NEW_PASSWORD_REQUIRED');
+  });
+
   it('decrypts each cognito-local code with one KMS Decrypt although it carries two data keys', async () => {
     // Prepare
     const email = 'margaret@example.com';
@@ -155,6 +183,37 @@ describe('cognito-local → relay (sources, in process)', () => {
         local.invocations.map(({ triggerSource, ok }) => ({ triggerSource, ok })),
         [{ triggerSource: 'CustomEmailSender_SignUp', ok: true }],
       );
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('cognito-local → a runner of the caller\'s (the sandbox\'s Lambda process)', () => {
+  it('hands it the event cognito-local made, and reports its refusal when no mail arrives', async () => {
+    // Prepare
+    const seen: { triggerSource: string; type: string; codeLength: number }[] = [];
+    const local = await startCognitoLocalRelay({
+      relay: {
+        kind: 'invoke',
+        invoke: async (event) => {
+          const { triggerSource, request } = event as { triggerSource: string; request: { type: string; code: string } };
+          seen.push({ triggerSource, type: request.type, codeLength: request.code.length });
+          return { ok: false, error: { name: 'DecryptError', message: 'refused for the test', code: 'WRONG_KEY' } };
+        },
+      },
+    });
+    try {
+      // Act
+      await local.signUp('ada@example.com', PASSWORD);
+
+      // Assess
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]?.triggerSource, 'CustomEmailSender_SignUp');
+      assert.equal(seen[0]?.type, 'customEmailSenderRequestV1');
+      assert.ok((seen[0]?.codeLength ?? 0) > 100, 'the code is an Encryption SDK message, not the plain code');
+      assert.equal(local.invocations[0]?.ok, false);
+      await assert.rejects(local.codeFor('ada@example.com', { timeoutMs: 300 }), /no mail to a\*\*\*@example\.com .*refused for the test/);
     } finally {
       await local.close();
     }

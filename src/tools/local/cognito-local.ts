@@ -161,7 +161,12 @@ export type RelayRuntime =
   /** The shipped `dist/lambda/index.mjs` in its own process, as Lambda runs it (`npm run build` first). */
   | { kind: 'bundle'; bundle?: string }
   /** The sources, bootstrapped in this process for each invocation (no build needed). */
-  | { kind: 'sources' };
+  | { kind: 'sources' }
+  /**
+   * The caller's own runner, e.g. the sandbox's Lambda process, so its log view shows these
+   * invocations too. It must use the stack's KMS stand-in and `KMS_KEY_ARN` = `stack.keyArn`.
+   */
+  | { kind: 'invoke'; invoke(event: unknown): Promise<{ ok: boolean; error?: RelayInvocation['error'] }> };
 
 export interface CognitoLocalRelayOptions {
   /** Default: the shipped bundle. */
@@ -227,6 +232,11 @@ export async function startCognitoLocalRelay(options: CognitoLocalRelayOptions =
     let lambda: LambdaProcess | undefined;
     closers.push(async () => lambda?.close());
     const run = async (event: unknown): Promise<Omit<RelayInvocation, 'triggerSource'>> => {
+      if (runtime.kind === 'invoke') {
+        const started = performance.now();
+        const outcome = await runtime.invoke(event);
+        return { ok: outcome.ok, ...(outcome.error ? { error: outcome.error } : {}), durationMs: performance.now() - started };
+      }
       if (runtime.kind === 'sources') {
         const outcome = await invokeInProcess(relayEnv(), event, { ...(decryptor ? { decryptor } : {}) });
         return { ok: outcome.ok, ...(outcome.error ? { error: outcome.error } : {}), durationMs: outcome.durationMs };
