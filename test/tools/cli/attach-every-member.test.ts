@@ -184,6 +184,6 @@ describe(`attach / detach / doctor keep every UpdateUserPool member (SDK ${SDK_V
     await doctor(['--user-pool-id', poolId()], io);
 
     // Assess
-    assert.match(out(), new RegExp(`✓? ?all ${UPDATE_MEMBERS.length - 1} settings UpdateUserPool takes would be sent back unchanged`));
+    assert.ok(out().includes(`every setting UpdateUserPool takes would be sent back unchanged (${UPDATE_MEMBERS.length - 1} set on this pool)`), out());
   });
 });

@@ -112,7 +112,7 @@ function checkCarriable(report: Report, progress: Progress, pool: UserPoolType):
   progress.start('Checking that attach/detach can keep every pool setting');
   try {
     const { input } = toUpdateInput(pool, fieldsDroppedBySdk(pool));
-    report.check('ok', `all ${Object.keys(input).length - 1} settings UpdateUserPool takes would be sent back unchanged`);
+    report.check('ok', `every setting UpdateUserPool takes would be sent back unchanged (${Object.keys(input).length - 1} set on this pool)`);
   } catch (error) {
     const message = error instanceof PoolConfigError ? error.message : describeError(error);
     report.check('fail', `attach and detach would refuse this pool: ${message}`,
