@@ -98,6 +98,17 @@ export function unknownPoolFields(describedFields: Iterable<string>): string[] {
   return [...unknown.sort(), ...uncarriable];
 }
 
+/** Per described pool: the paths of its raw answer the SDK dropped (see `noteUnmodelledFields`). */
+const unmodelledByPool = new WeakMap<UserPoolType, readonly string[]>();
+
+/**
+ * Records, for a pool parsed from a DescribeUserPool answer, the `unmodelledPaths()` of that raw
+ * answer. `toUpdateInput(pool)` then refuses the pool, since the request would not carry them.
+ */
+export function noteUnmodelledFields(pool: UserPoolType, paths: readonly string[]): void {
+  unmodelledByPool.set(pool, [...paths]);
+}
+
 /**
  * Paths in a raw DescribeUserPool answer (the JSON on the wire) that the installed SDK's model does
  * not know, e.g. `UserPool.LambdaConfig.NewTrigger`. The SDK drops those while parsing, so the
@@ -175,13 +186,13 @@ export const OWN_TRIGGER_KEYS = ['CustomEmailSender', 'CustomSMSSender', 'KMSKey
 /**
  * Builds the UpdateUserPool request that would leave the pool exactly as it is.
  *
- * @param unmodelled `unmodelledPaths()` of the raw answer: fields the SDK dropped while parsing.
- * @throws PoolConfigError when the described pool has a field this version does not know (it may
- *   be reset by UpdateUserPool) or an inconsistent pre-token-generation trigger.
+ * @throws PoolConfigError when the described pool has a field this version or the SDK does not
+ *   know (noted by `noteUnmodelledFields`; UpdateUserPool would reset it) or an inconsistent
+ *   pre-token-generation trigger.
  * @example
  *   const { input } = toUpdateInput((await cognito.send(new DescribeUserPoolCommand(...))).UserPool);
  */
-export function toUpdateInput(pool: UserPoolType, unmodelled?: readonly string[]): UpdateInputReport {
+export function toUpdateInput(pool: UserPoolType): UpdateInputReport {
   if (!pool.Id) throw new PoolConfigError('POOL_INVALID', 'DescribeUserPool returned no pool Id');
   const notes: string[] = [];
   const readOnly: string[] = [];
@@ -191,7 +202,7 @@ export function toUpdateInput(pool: UserPoolType, unmodelled?: readonly string[]
   const describeOnly = new Set<string>(READ_ONLY_FIELDS);
 
   const present = Object.entries(pool).filter(([, value]) => value !== undefined);
-  const unknown = [...unknownPoolFields(present.map(([key]) => key)), ...(unmodelled ?? [])];
+  const unknown = [...unknownPoolFields(present.map(([key]) => key)), ...(unmodelledByPool.get(pool) ?? [])];
   if (unknown.length > 0) {
     throw new PoolConfigError(
       'POOL_UNKNOWN_FIELDS',

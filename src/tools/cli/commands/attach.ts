@@ -25,6 +25,7 @@ import {
   OWN_TRIGGER_KEYS,
   PoolConfigError,
   requestState,
+  noteUnmodelledFields,
   toUpdateInput,
   unmodelledPaths,
   type InvokePermission,
@@ -152,7 +153,7 @@ async function attach(clients: AwsClients, progress: Progress, request: AttachRe
   let before: Record<string, unknown>;
   let after: ReturnType<typeof attachSenders>;
   try {
-    const { input, notes } = toUpdateInput(pool, fieldsDroppedBySdk(pool));
+    const { input, notes } = toUpdateInput(pool);
     before = currentState(pool);
     after = attachSenders(input, { functionArn: request.functionArn, keyArn: request.keyArn, ...request.senders });
     progress.ok(`${Object.keys(requestState(after)).length} settings will be sent back`);
@@ -188,21 +189,11 @@ async function attach(clients: AwsClients, progress: Progress, request: AttachRe
   return (await confirm(clients, progress, after)) ? 0 : 1;
 }
 
-/** Fields of raw DescribeUserPool answers that the SDK dropped while parsing them (see readPool). */
-const unmodelledFields = new WeakMap<UserPoolType, string[]>();
-
-/**
- * Paths of the pool's DescribeUserPool answer that the installed SDK does not model (so they are
- * missing from `pool`, and an UpdateUserPool built from it would reset them). Empty when none.
- */
-export function fieldsDroppedBySdk(pool: UserPoolType): string[] {
-  return unmodelledFields.get(pool) ?? [];
-}
-
 /**
  * DescribeUserPool with a progress line; undefined (after printing why) when it fails. The raw
- * JSON answer is read too, before the SDK parses it: `fieldsDroppedBySdk(pool)` then names what
- * the service returned that this SDK does not know (a setting newer than the SDK).
+ * JSON answer is read too, before the SDK parses it, to note what the service returned that this
+ * SDK does not know (a setting newer than the SDK): `toUpdateInput(pool)` then refuses to build a
+ * request that would reset it.
  */
 export async function readPool(clients: AwsClients, progress: Progress, userPoolId: string): Promise<UserPoolType | undefined> {
   progress.start('Reading the user pool (DescribeUserPool)');
@@ -234,7 +225,7 @@ export async function readPool(clients: AwsClients, progress: Progress, userPool
     );
     const { UserPool: pool } = await clients.cognito.send(command);
     if (!pool?.Arn) throw new Error('the answer carried no pool');
-    unmodelledFields.set(pool, unmodelled);
+    noteUnmodelledFields(pool, unmodelled);
     const triggers = Object.keys(pool.LambdaConfig ?? {}).filter((key) => key !== 'KMSKeyID');
     progress.ok(`"${pool.Name ?? userPoolId}", ${triggers.length} trigger(s) set${triggers.length ? `: ${triggers.join(', ')}` : ''}`);
     return pool;

@@ -7,7 +7,7 @@ import { UpdateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider
 import { currentState, detachSenders, diffPaths, formatDiff, PoolConfigError, requestState, toUpdateInput } from '../pool-config.ts';
 import { createClients, describeError, destroyClients, Progress, resolveRegion, type CommandIo } from '../aws-clients.ts';
 import { parseCommandLine, type CommandOptions } from '../terminal.ts';
-import { confirm, fieldsDroppedBySdk, readPool } from './attach.ts';
+import { confirm, readPool } from './attach.ts';
 
 export const describe = "Remove the relay's custom senders from a user pool, keeping every other trigger";
 
@@ -66,7 +66,7 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     progress.start('Building the update (every other setting is sent back unchanged)');
     let result: ReturnType<typeof detachSenders>;
     try {
-      const { input, notes } = toUpdateInput(pool, fieldsDroppedBySdk(pool));
+      const { input, notes } = toUpdateInput(pool);
       result = detachSenders(input, {
         functionArn: parsed.function,
         email: !parsed['sms-only'],

@@ -18,7 +18,7 @@ import {
   type CommandIo,
 } from '../aws-clients.ts';
 import { parseCommandLine, type CommandOptions } from '../terminal.ts';
-import { fieldsDroppedBySdk, readInvokePermission, readPool } from './attach.ts';
+import { readInvokePermission, readPool } from './attach.ts';
 
 export const describe = "Check a user pool's custom sender wiring end to end and explain what to fix";
 
@@ -111,7 +111,7 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
 function checkCarriable(report: Report, progress: Progress, pool: UserPoolType): void {
   progress.start('Checking that attach/detach can keep every pool setting');
   try {
-    const { input } = toUpdateInput(pool, fieldsDroppedBySdk(pool));
+    const { input } = toUpdateInput(pool);
     report.check('ok', `every setting UpdateUserPool takes would be sent back unchanged (${Object.keys(input).length - 1} set on this pool)`);
   } catch (error) {
     const message = error instanceof PoolConfigError ? error.message : describeError(error);
