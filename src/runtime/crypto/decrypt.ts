@@ -27,8 +27,8 @@ import { Readable } from 'node:stream';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DecryptError, capExcerpt } from '../errors.ts';
 import { keyArnProblem, regionOfKeyArn } from './key-arn.ts';
-import { MAX_ENCRYPTED_DATA_KEYS } from '../cognito/ciphertext-shape.ts';
 import { WARMUP_KEY_ARN, WARMUP_KMS_ANSWER, WARMUP_MESSAGE } from './fast-ecc-warmup.ts';
+import { MAX_ENCRYPTED_DATA_KEYS } from '../cognito/ciphertext-shape.ts';
 
 export interface DecryptorOptions {
   /** Full ARN of the pool's custom sender KMS key (`LambdaConfig.KMSKeyID`). */

@@ -6,11 +6,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CommitmentPolicy, KmsKeyringNode, buildClient } from '@aws-crypto/client-node';
-import { KMS, type KMSClient } from '@aws-sdk/client-kms';
-import { createDecryptor } from '../../../src/runtime/crypto/decrypt.ts';
+import { KMS } from '@aws-sdk/client-kms';
+import { createDecryptor, type Decryptor } from '../../../src/runtime/crypto/decrypt.ts';
 import { parseEvent } from '../../../src/runtime/cognito/event.ts';
 import { DecryptError, EventError } from '../../../src/runtime/errors.ts';
-import { kmsClientFor, startTestKms, totalKmsCalls, type KmsStandIn } from '../../support/kms.ts';
+import { startTestKms, totalKmsCalls, type KmsStandIn } from '../../support/kms.ts';
 
 const POOL = 'eu-west-1_AbCdEf123';
 // cognito-local's client: REQUIRE_ENCRYPT_ALLOW_DECRYPT (format v2, suite 0x0578, no context).
@@ -18,19 +18,21 @@ const { encrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT);
 
 describe('encrypted data keys per code', () => {
   let kms: KmsStandIn;
-  let client: KMSClient;
   let sdkKms: KMS;
   let keyArn: string;
+  let decryptor: Decryptor;
 
   before(async () => {
     kms = await startTestKms();
-    client = kmsClientFor(kms);
     sdkKms = new KMS({ region: kms.region, endpoint: kms.url });
     keyArn = kms.createKey();
+    // The relay's own default client, found the way the deployed function finds KMS.
+    process.env.AWS_ENDPOINT_URL_KMS = kms.url;
+    decryptor = createDecryptor({ keyArn });
   });
 
   after(async () => {
-    client.destroy();
+    delete process.env.AWS_ENDPOINT_URL_KMS;
     sdkKms.destroy();
     await kms.close();
   });
@@ -59,7 +61,6 @@ describe('encrypted data keys per code', () => {
     // Prepare: the generator named by bare key id, like cognito-local's alias; KMS answers with the ARN.
     const keyId = keyArn.split('/').pop()!;
     const code = await encryptUnder('204611', keyId, [keyArn]);
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
     const decryptsBefore = kms.calls.Decrypt ?? 0;
 
     // Act
@@ -77,7 +78,6 @@ describe('encrypted data keys per code', () => {
     const code = await encryptUnder('550913', foreignArn, [keyArn]);
     // Trying the foreign key now costs a refused KMS call, which the count below would show.
     kms.deny(foreignArn);
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
     const decryptsBefore = kms.calls.Decrypt ?? 0;
 
     // Act
@@ -92,7 +92,6 @@ describe('encrypted data keys per code', () => {
     // Prepare
     const three = await encryptUnder('300001', keyArn, [keyArn, keyArn]);
     const four = await encryptUnder('400001', keyArn, [keyArn, keyArn, keyArn]);
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
 
     // Act & Assess
     assert.equal(await decryptor.decrypt(three, POOL), '300001');
@@ -106,7 +105,6 @@ describe('encrypted data keys per code', () => {
   it('refuses a code stuffed with ten data keys before any KMS call, in the decryptor and in the event check', async () => {
     // Prepare
     const code = await encryptUnder('999999', keyArn, Array.from({ length: 9 }, () => keyArn));
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
     const callsBefore = totalKmsCalls(kms);
 
     // Act & Assess
