@@ -10,14 +10,13 @@
  *
  * No I/O here: the commands do the AWS calls, this module decides.
  */
-import {
-  UpdateUserPoolRequest$,
-  UserPoolType$,
-  type LambdaConfigType,
-  type UpdateUserPoolRequest,
-  type UserPoolType,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { UpdateUserPoolRequest$, UserPoolType$ } from '@aws-sdk/client-cognito-identity-provider';
 import { NormalizedSchema } from '@smithy/core/schema';
+import type {
+  LambdaConfigType,
+  UpdateUserPoolRequest,
+  UserPoolType,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { RelayError } from '../../runtime/errors.ts';
 
 /** A refusal: the pool or the arguments are in a state where updating would do harm. */
@@ -167,7 +166,7 @@ export function parseArn(text: string): ParsedArn | undefined {
 
 /**
  * A KMS key ARN (`arn:aws:kms:<region>:<account>:key/<id>`). Cognito rejects a bare key ID, and an
- * alias ARN never matches the data key Cognito writes.
+ * alias ARN never matches the data key Cognito writes (facts §3, §4).
  */
 export function isKmsKeyArn(text: string): boolean {
   return /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/.test(text);
