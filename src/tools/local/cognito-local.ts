@@ -25,6 +25,7 @@
  * await local.close();
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -39,6 +40,7 @@ import {
   CreateUserPoolCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { RelayError } from '../../runtime/errors.ts';
 import { DEFAULT_BUNDLE } from './bundle.ts';
 import { invokeInProcess } from './in-process.ts';
 import { startLambdaProcess, type LambdaProcess } from './lambda-process.ts';
@@ -194,7 +196,8 @@ export interface CognitoLocalRelay {
   signUp(email: string, password: string): Promise<{ userSub: string; confirmed: boolean }>;
   /**
    * Waits for the next mail to `email` delivered after `afterMailId` (default: any not yet read
-   * by this function) and returns the first six-digit number in its text: the code (cognito-local makes six-digit codes).
+   * by this function) and returns the first six-digit number in its text: the code (cognito-local
+   * makes six-digit codes). The error says why when none arrives (usually the relay's refusal).
    */
   codeFor(email: string, options?: { afterMailId?: number; timeoutMs?: number }): Promise<string>;
   confirmSignUp(email: string, code: string): Promise<void>;
@@ -214,9 +217,12 @@ export async function startCognitoLocalRelay(options: CognitoLocalRelayOptions =
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
   try {
+    const runtime = options.relay ?? { kind: 'bundle' };
+    if (runtime.kind === 'bundle' && !existsSync(runtime.bundle ?? DEFAULT_BUNDLE)) {
+      throw new RelayError('BUNDLE_MISSING', `${runtime.bundle ?? DEFAULT_BUNDLE} does not exist: run \`npm run build\` first, or run the sources ({ kind: 'sources' })`);
+    }
     const stack = options.stack ?? (await startLocalStack());
     if (!options.stack) closers.push(() => stack.close());
-    const runtime = options.relay ?? { kind: 'bundle' };
 
     // The URL of cognito-local is only known once it listens, and the relay's environment names
     // it (AdminGetUser goes there), so the relay starts lazily, at the first invocation.
