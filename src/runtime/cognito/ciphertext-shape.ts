@@ -15,6 +15,13 @@ const { deserializeMessageHeader } = deserializeFactory(
   NodeAlgorithmSuite,
 );
 
+/**
+ * Encrypted data keys accepted in one message. Cognito writes one; cognito-local writes two for the
+ * same key (its keyring has a generator alias and a key id). Each one can cost a KMS call, so a
+ * message stuffed with more is refused while its header is read, before any KMS call.
+ */
+export const MAX_ENCRYPTED_DATA_KEYS = 3;
+
 /** Cognito sends one small frame; refuse absurd sizes instead of walking them. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
 const MAX_FRAMES = 64;
@@ -27,9 +34,11 @@ export function checkCiphertextShape(message: Buffer): string | undefined {
   }
   let headerInfo;
   try {
-    // One encrypted data key is all Cognito writes; more would only cost KMS calls.
-    headerInfo = deserializeMessageHeader(message, { maxEncryptedDataKeys: 1 });
+    headerInfo = deserializeMessageHeader(message, { maxEncryptedDataKeys: MAX_ENCRYPTED_DATA_KEYS });
   } catch (error) {
+    if ((error as Error).message.includes('maxEncryptedDataKeys')) {
+      return `carries more than ${MAX_ENCRYPTED_DATA_KEYS} encrypted data keys (Cognito writes one); refused before any KMS call`;
+    }
     return `is not a valid AWS Encryption SDK message (${(error as Error).message})`;
   }
   if (!headerInfo) return 'is truncated (the message header is incomplete)';

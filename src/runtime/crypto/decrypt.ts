@@ -28,6 +28,7 @@ import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DecryptError, capExcerpt } from '../errors.ts';
 import { keyArnProblem, regionOfKeyArn } from './key-arn.ts';
 import { WARMUP_KEY_ARN, WARMUP_KMS_ANSWER, WARMUP_MESSAGE } from './fast-ecc-warmup.ts';
+import { MAX_ENCRYPTED_DATA_KEYS } from '../cognito/ciphertext-shape.ts';
 
 export interface DecryptorOptions {
   /** Full ARN of the pool's custom sender KMS key (`LambdaConfig.KMSKeyID`). */
@@ -59,10 +60,11 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const USER_POOL_CONTEXT_KEY = 'userpool-id';
 
 // REQUIRE_ENCRYPT_ALLOW_DECRYPT: Cognito sends non-committing v1 messages (suite 0x0378), which
-// the default policy refuses; emulators send committing v2. One data key is all Cognito writes.
+// the default policy refuses; emulators send committing v2. The data-key bound is shared with the
+// event's shape check: only keys for KMS_KEY_ARN are ever tried, and a stuffed header is refused.
 const sdk = buildDecrypt({
   commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT,
-  maxEncryptedDataKeys: 1,
+  maxEncryptedDataKeys: MAX_ENCRYPTED_DATA_KEYS,
 });
 
 /**

@@ -2,7 +2,7 @@
  * Pure logic behind `cognito-relay attach | detach | doctor`: turn a DescribeUserPool answer into
  * an UpdateUserPool request that changes nothing but the custom senders, and show the difference.
  *
- * Why this is delicate (facts file §6): UpdateUserPool resets every setting it is not given to its
+ * Why this is delicate: UpdateUserPool resets every setting it is not given to its
  * default — LambdaConfig included, so a partial update silently removes every other trigger, and
  * omitting DeletionProtection or UserPoolTier quietly weakens or re-tiers the pool. So we send back
  * everything UpdateUserPool accepts, exactly as DescribeUserPool returned it, and change only our
@@ -10,6 +10,8 @@
  *
  * No I/O here: the commands do the AWS calls, this module decides.
  */
+import { UpdateUserPoolRequest$, UserPoolType$ } from '@aws-sdk/client-cognito-identity-provider';
+import { NormalizedSchema } from '@smithy/core/schema';
 import type {
   LambdaConfigType,
   UpdateUserPoolRequest,
@@ -27,38 +29,30 @@ export class PoolConfigError extends RelayError {
 }
 
 /**
- * Fields of DescribeUserPool's `UserPool` that UpdateUserPool accepts under the same name
- * (facts §6). `Id` and `Name` are sent back too, renamed to `UserPoolId` / `PoolName`.
- * `DcrConfiguration` is newer than the facts file's list: the SDK we ship accepts it in
- * UpdateUserPool and returns it from DescribeUserPool, so leaving it out would reset it.
+ * UpdateUserPool's members, read at run time from the installed SDK's own model of
+ * `UpdateUserPoolRequest` (the schema the SDK serializes requests with), so a member the API gains
+ * is carried as soon as the SDK knows it. A hand-kept copy went stale once: KeyConfiguration,
+ * IssuerConfiguration and AcrConfiguration were treated as read-only and reset by every attach.
  */
-export const UPDATABLE_FIELDS = [
-  'AccountRecoverySetting',
-  'AdminCreateUserConfig',
-  'AutoVerifiedAttributes',
-  'DcrConfiguration',
-  'DeletionProtection',
-  'DeviceConfiguration',
-  'EmailConfiguration',
-  'EmailVerificationMessage',
-  'EmailVerificationSubject',
-  'LambdaConfig',
-  'MfaConfiguration',
-  'Policies',
-  'SmsAuthenticationMessage',
-  'SmsConfiguration',
-  'SmsVerificationMessage',
-  'UserAttributeUpdateSettings',
-  'UserPoolAddOns',
-  'UserPoolTags',
-  'UserPoolTier',
-  'VerificationMessageTemplate',
-] as const satisfies readonly (keyof UserPoolType & keyof UpdateUserPoolRequest)[];
+export const UPDATE_MEMBERS: readonly string[] = structMembers(UpdateUserPoolRequest$, 'UpdateUserPoolRequest');
+
+/** DescribeUserPool's `UserPool` members, from the same SDK model (`UserPoolType`). */
+export const DESCRIBE_MEMBERS: readonly string[] = structMembers(UserPoolType$, 'UserPoolType');
+
+/** Update members whose DescribeUserPool counterpart has another name. */
+const RENAMED = { UserPoolId: 'Id', PoolName: 'Name' } as const;
 
 /**
- * Describe-only fields: set at creation or by other APIs, rejected or ignored by UpdateUserPool
- * (facts §6). `KeyConfiguration`, `IssuerConfiguration` and `AcrConfiguration` are returned by the
- * current SDK's DescribeUserPool but are not UpdateUserPool inputs.
+ * Fields of DescribeUserPool's `UserPool` sent back under the same name: every UpdateUserPool
+ * member except the renamed pool ID and name.
+ */
+export const UPDATABLE_FIELDS = UPDATE_MEMBERS.filter((member) => !(member in RENAMED)) as readonly (keyof UserPoolType &
+  keyof UpdateUserPoolRequest)[];
+
+/**
+ * The one hand-kept list: DescribeUserPool fields UpdateUserPool does not take (set at creation or
+ * by other APIs). `Id` and `Name` are sent back as `UserPoolId` / `PoolName`. A field in neither
+ * this list nor the SDK's UpdateUserPoolRequest makes attach and detach refuse to run.
  */
 export const READ_ONLY_FIELDS = [
   'Arn',
@@ -67,19 +61,79 @@ export const READ_ONLY_FIELDS = [
   'Domain',
   'EmailConfigurationFailure',
   'EstimatedNumberOfUsers',
-  'Id',
   'LastModifiedDate',
-  'Name',
   'SchemaAttributes',
   'SmsConfigurationFailure',
   'Status',
   'AliasAttributes',
   'UsernameAttributes',
   'UsernameConfiguration',
-  'KeyConfiguration',
-  'IssuerConfiguration',
-  'AcrConfiguration',
 ] as const;
+
+function structMembers(schema: unknown, name: string): string[] {
+  try {
+    return [...NormalizedSchema.of(schema as never).structIterator()].map(([member]) => member);
+  } catch (error) {
+    throw new PoolConfigError(
+      'SDK_MODEL_MISSING',
+      `@aws-sdk/client-cognito-identity-provider no longer exposes its ${name} model ` +
+        `(${(error as Error).message}); attach and detach cannot tell which settings to send back.`,
+    );
+  }
+}
+
+/**
+ * Where the tool's knowledge of the pool is incomplete, as names: DescribeUserPool fields it
+ * neither sends back nor knows to be read-only, and UpdateUserPool members DescribeUserPool
+ * cannot return (their value cannot be carried, so UpdateUserPool would reset them).
+ */
+export function unknownPoolFields(describedFields: Iterable<string>): string[] {
+  const known = new Set<string>([...UPDATABLE_FIELDS, ...Object.values(RENAMED), ...READ_ONLY_FIELDS]);
+  const describable = new Set<string>(DESCRIBE_MEMBERS);
+  const unknown = [...new Set(describedFields)].filter((field) => !known.has(field));
+  const uncarriable = UPDATABLE_FIELDS.filter((member) => !describable.has(member)).map(
+    (member) => `${member} (an UpdateUserPool member DescribeUserPool does not return)`,
+  );
+  return [...unknown.sort(), ...uncarriable];
+}
+
+/** Per described pool: the paths of its raw answer the SDK dropped (see `noteUnmodelledFields`). */
+const unmodelledByPool = new WeakMap<UserPoolType, readonly string[]>();
+
+/**
+ * Records, for a pool parsed from a DescribeUserPool answer, the `unmodelledPaths()` of that raw
+ * answer. `toUpdateInput(pool)` then refuses the pool, since the request would not carry them.
+ */
+export function noteUnmodelledFields(pool: UserPoolType, paths: readonly string[]): void {
+  unmodelledByPool.set(pool, [...paths]);
+}
+
+/**
+ * Paths in a raw DescribeUserPool answer (the JSON on the wire) that the installed SDK's model does
+ * not know, e.g. `UserPool.LambdaConfig.NewTrigger`. The SDK drops those while parsing, so the
+ * request built from the parsed pool would leave them out and UpdateUserPool would reset them.
+ */
+export function unmodelledPaths(rawUserPool: unknown): string[] {
+  const paths: string[] = [];
+  walk(NormalizedSchema.of(UserPoolType$ as never), rawUserPool, 'UserPool', paths);
+  return paths;
+}
+
+function walk(schema: NormalizedSchema, value: unknown, path: string, paths: string[]): void {
+  if (value === null || value === undefined) return;
+  if (schema.isStructSchema() && typeof value === 'object' && !Array.isArray(value)) {
+    const members = new Map([...schema.structIterator()]);
+    for (const [key, child] of Object.entries(value)) {
+      const member = members.get(key);
+      if (member) walk(member, child, `${path}.${key}`, paths);
+      else paths.push(`${path}.${key}`);
+    }
+  } else if (schema.isListSchema() && Array.isArray(value)) {
+    value.forEach((item, index) => walk(schema.getValueSchema(), item, `${path}[${index}]`, paths));
+  } else if (schema.isMapSchema() && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, child] of Object.entries(value)) walk(schema.getValueSchema(), child, `${path}.${key}`, paths);
+  }
+}
 
 export type Senders = { email: boolean; sms: boolean };
 
@@ -131,8 +185,9 @@ export const OWN_TRIGGER_KEYS = ['CustomEmailSender', 'CustomSMSSender', 'KMSKey
 /**
  * Builds the UpdateUserPool request that would leave the pool exactly as it is.
  *
- * @throws PoolConfigError when the described pool has a field this version does not know (it may
- *   be reset by UpdateUserPool) or an inconsistent pre-token-generation trigger.
+ * @throws PoolConfigError when the described pool has a field this version or the SDK does not
+ *   know (noted by `noteUnmodelledFields`; UpdateUserPool would reset it) or an inconsistent
+ *   pre-token-generation trigger.
  * @example
  *   const { input } = toUpdateInput((await cognito.send(new DescribeUserPoolCommand(...))).UserPool);
  */
@@ -140,32 +195,32 @@ export function toUpdateInput(pool: UserPoolType): UpdateInputReport {
   if (!pool.Id) throw new PoolConfigError('POOL_INVALID', 'DescribeUserPool returned no pool Id');
   const notes: string[] = [];
   const readOnly: string[] = [];
-  const unknown: string[] = [];
   const input: UpdateUserPoolRequest = { UserPoolId: pool.Id };
   const writable = input as unknown as Record<string, unknown>;
   const updatable = new Set<string>(UPDATABLE_FIELDS);
   const describeOnly = new Set<string>(READ_ONLY_FIELDS);
 
-  for (const [key, value] of Object.entries(pool)) {
-    if (value === undefined) continue;
-    if (updatable.has(key)) writable[key] = structuredClone(value);
-    else if (describeOnly.has(key)) readOnly.push(key);
-    else unknown.push(key);
-  }
+  const present = Object.entries(pool).filter(([, value]) => value !== undefined);
+  const unknown = [...unknownPoolFields(present.map(([key]) => key)), ...(unmodelledByPool.get(pool) ?? [])];
   if (unknown.length > 0) {
     throw new PoolConfigError(
       'POOL_UNKNOWN_FIELDS',
       `DescribeUserPool returned ${unknown.join(', ')}, which this version of cognito-relay does not ` +
-        'know how to send back. UpdateUserPool might reset it, so nothing was changed. Upgrade ' +
-        'cognito-relay, or wire the triggers with your infrastructure code.',
+        'know how to send back. UpdateUserPool would reset it, so nothing was changed. Update ' +
+        'cognito-relay and @aws-sdk/client-cognito-identity-provider, or wire the triggers with your ' +
+        'infrastructure code.',
     );
+  }
+  for (const [key, value] of present) {
+    if (updatable.has(key)) writable[key] = structuredClone(value);
+    else if (describeOnly.has(key)) readOnly.push(key);
   }
   // Sent back so newer API versions keep the name; older ones treat it as unchanged.
   if (pool.Name) input.PoolName = pool.Name;
 
   const unused = input.AdminCreateUserConfig?.UnusedAccountValidityDays;
   if (input.AdminCreateUserConfig && unused !== undefined) {
-    // Cognito rejects it on update ("Please use TemporaryPasswordValidityDays…", facts §6); the
+    // Cognito rejects it on update ("Please use TemporaryPasswordValidityDays…"); the
     // value already lives in Policies.PasswordPolicy.TemporaryPasswordValidityDays.
     delete input.AdminCreateUserConfig.UnusedAccountValidityDays;
     notes.push(
@@ -185,7 +240,7 @@ export function toUpdateInput(pool: UserPoolType): UpdateInputReport {
 
 /**
  * `PreTokenGeneration` and `PreTokenGenerationConfig.LambdaArn` must name the same function when
- * both are sent (facts §6). Fill the legacy field from the config when only the config is set;
+ * both are sent. Fill the legacy field from the config when only the config is set;
  * refuse when they disagree, because any update would then be rejected or pick one silently.
  */
 function reconcilePreTokenGeneration(config: LambdaConfigType, notes: string[]): LambdaConfigType {

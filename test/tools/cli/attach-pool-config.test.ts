@@ -63,7 +63,7 @@ describe('toUpdateInput', () => {
   it('leaves out every describe-only field and lists them', () => {
     const { input, readOnly } = toUpdateInput(describedPool());
 
-    for (const field of ['Id', 'Name', 'Arn', 'Status', 'CreationDate', 'LastModifiedDate', 'EstimatedNumberOfUsers',
+    for (const field of ['Arn', 'Status', 'CreationDate', 'LastModifiedDate', 'EstimatedNumberOfUsers',
       'SchemaAttributes', 'UsernameAttributes', 'UsernameConfiguration', 'Domain', 'EmailConfigurationFailure']) {
       assert.equal(field in input, false, field);
       assert.ok(readOnly.includes(field), field);

@@ -25,7 +25,9 @@ import {
   OWN_TRIGGER_KEYS,
   PoolConfigError,
   requestState,
+  noteUnmodelledFields,
   toUpdateInput,
+  unmodelledPaths,
   type InvokePermission,
 } from '../pool-config.ts';
 import {
@@ -187,12 +189,43 @@ async function attach(clients: AwsClients, progress: Progress, request: AttachRe
   return (await confirm(clients, progress, after)) ? 0 : 1;
 }
 
-/** DescribeUserPool with a progress line; undefined (after printing why) when it fails. */
+/**
+ * DescribeUserPool with a progress line; undefined (after printing why) when it fails. The raw
+ * JSON answer is read too, before the SDK parses it, to note what the service returned that this
+ * SDK does not know (a setting newer than the SDK): `toUpdateInput(pool)` then refuses to build a
+ * request that would reset it.
+ */
 export async function readPool(clients: AwsClients, progress: Progress, userPoolId: string): Promise<UserPoolType | undefined> {
   progress.start('Reading the user pool (DescribeUserPool)');
   try {
-    const { UserPool: pool } = await clients.cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
+    const command = new DescribeUserPoolCommand({ UserPoolId: userPoolId });
+    let unmodelled: string[] = [];
+    // Placed after the deserializer, so it runs first on the way back and sees the bytes; the body
+    // is handed on as a buffer, which the SDK's body collector accepts like a stream.
+    type Middleware = Parameters<typeof command.middlewareStack.addRelativeTo>[0];
+    type Next = (args: unknown) => Promise<{ response: unknown }>;
+    command.middlewareStack.addRelativeTo(
+      ((next: Next) => async (args: unknown) => {
+        const result = await next(args);
+        const response = result.response as { body?: AsyncIterable<Uint8Array> | Uint8Array; statusCode?: number };
+        if (response.statusCode === 200 && response.body && Symbol.asyncIterator in response.body) {
+          const chunks: Uint8Array[] = [];
+          for await (const chunk of response.body) chunks.push(chunk);
+          const body = Buffer.concat(chunks);
+          response.body = new Uint8Array(body);
+          try {
+            unmodelled = unmodelledPaths((JSON.parse(body.toString('utf8')) as { UserPool?: unknown }).UserPool);
+          } catch {
+            // Not JSON: the SDK's own parser reports it.
+          }
+        }
+        return result;
+      }) as unknown as Middleware,
+      { relation: 'after', toMiddleware: 'deserializerMiddleware', name: 'cognitoRelayRawDescribe' },
+    );
+    const { UserPool: pool } = await clients.cognito.send(command);
     if (!pool?.Arn) throw new Error('the answer carried no pool');
+    noteUnmodelledFields(pool, unmodelled);
     const triggers = Object.keys(pool.LambdaConfig ?? {}).filter((key) => key !== 'KMSKeyID');
     progress.ok(`"${pool.Name ?? userPoolId}", ${triggers.length} trigger(s) set${triggers.length ? `: ${triggers.join(', ')}` : ''}`);
     return pool;

@@ -6,7 +6,7 @@
 import type { LambdaConfigType, UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
-import { addPermissionCommand, isKmsKeyArn, isLambdaArn } from '../pool-config.ts';
+import { addPermissionCommand, isKmsKeyArn, isLambdaArn, PoolConfigError, toUpdateInput } from '../pool-config.ts';
 import {
   createClients,
   describeError,
@@ -88,6 +88,7 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     if (!pool) return 1;
     const report = new Report(progress);
     const functions = checkWiring(report, progress, pool);
+    checkCarriable(report, progress, pool);
     const keyArn = await checkKey(clients, report, progress, pool.LambdaConfig ?? {});
     for (const functionArn of functions) {
       await checkFunction(clients, report, progress, functionArn, pool.Arn ?? '', keyArn);
@@ -100,6 +101,22 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     return report.failures === 0 ? 0 : 1;
   } finally {
     destroyClients(clients);
+  }
+}
+
+/**
+ * Whether attach and detach could send every setting of this pool back (UpdateUserPool resets
+ * what it is not given): a field this version does not know makes them refuse, so say it here.
+ */
+function checkCarriable(report: Report, progress: Progress, pool: UserPoolType): void {
+  progress.start('Checking that attach/detach can keep every pool setting');
+  try {
+    const { input } = toUpdateInput(pool);
+    report.check('ok', `every setting UpdateUserPool takes would be sent back unchanged (${Object.keys(input).length - 1} set on this pool)`);
+  } catch (error) {
+    const message = error instanceof PoolConfigError ? error.message : describeError(error);
+    report.check('fail', `attach and detach would refuse this pool: ${message}`,
+      'set the custom senders with your infrastructure code (CloudFormation, CDK, Terraform) until cognito-relay knows the field');
   }
 }
 
