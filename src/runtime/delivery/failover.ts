@@ -3,24 +3,20 @@
  * (retry.ts), until one accepts.
  *
  * - A provider that stays retryable-failed, fails permanently for its own reasons (key, sender,
- *   account), or gave no answer after its unknown-outcome resends hands over to the next. After
- *   an unknown outcome the next provider is still tried: a second copy of a code is better than
- *   none, and a different provider is the likeliest to answer. An error the provider marked as
- *   about the recipient stops the chain (classify.ts).
+ *   account), or gave no answer (an unknown outcome, when it takes no idempotency key) hands over
+ *   to the next. After an unknown outcome the next provider is still tried: a possible second
+ *   copy of a code is better than none, and a different provider is the likeliest to answer.
+ *   An error the provider marked as about the recipient stops the chain (classify.ts).
  * - Circuit breaker (circuit-breaker.ts): a provider that keeps failing is skipped for a
  *   cool-down in this warm instance, and after it only one invocation at a time tries it. When
  *   every provider is open they are all tried anyway, in order: a code is never dropped because
  *   of the breaker.
  */
 import { ProviderError, RelayError } from '../errors.ts';
-import type { RelayLogger } from '../observability/logger.ts';
 import type { Delivered, Message, Provider } from '../providers/types.ts';
-import type { CircuitBreakers } from './circuit-breaker.ts';
 import { sendWithRetries, type DeliveryRun, type RetryOptions } from './retry.ts';
 
 export interface FailoverOptions extends RetryOptions {
-  breakers: CircuitBreakers;
-  logger: RelayLogger;
   /** The message as this provider sends it (e.g. with its hosted template). */
   prepare(provider: Provider<Message>, message: Message): Message;
   /** `from` gave up and the next provider takes over. */

@@ -9,9 +9,9 @@
  *   rate-limit reset) is honoured as a minimum.
  * - Unknown outcomes (the request was written, no answer came): the provider may have accepted
  *   it, so a resend may be a second paid message. A provider that dedupes on the idempotency key
- *   (`Provider.idempotent`) is retried like a retryable failure, with the same key. Any other is
- *   sent again at most `UNKNOWN_OUTCOME_RESENDS` times per invocation (all providers together);
- *   after that its turn ends and the next provider may take over (failover.ts).
+ *   (`Provider.idempotent`) is retried like a retryable failure, with the same key. Any other
+ *   hands over to the next provider at once when there is one (failover.ts); the last one is sent
+ *   again at most `UNKNOWN_OUTCOME_RESENDS` times per invocation (all providers together).
  * - Permanent failures are not retried; one about the recipient stops the whole chain.
  * - No attempt starts, and no wait begins, unless it can end before the deadline.
  */
@@ -81,7 +81,8 @@ export function afterFailure(input: {
   const { error } = input;
   if (error.kind === 'permanent') return isRecipientError(error) ? { action: 'stop', reason: 'recipient' } : { action: 'next' };
   const usesUnknownResend = error.kind === 'unknown' && !input.idempotent;
-  if (usesUnknownResend && input.unknownResendsLeft <= 0) return { action: 'next' };
+  // Another provider is a better bet than the one that just went silent, and not a blind resend.
+  if (usesUnknownResend && (input.hasNext || input.unknownResendsLeft <= 0)) return { action: 'next' };
   if (input.attempt >= input.maxAttempts) return { action: 'next' };
   if (input.hasNext && input.breakerOpen) return { action: 'next' };
   if (input.hasNext && error.retryAfterMs !== undefined && error.retryAfterMs > input.maxRetryWaitMs) return { action: 'next' };
