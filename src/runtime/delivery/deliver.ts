@@ -14,7 +14,7 @@ import { maskRecipient } from '../observability/mask.ts';
 import { countOutcome, recordLatency, type DeliveryOutcome } from '../observability/metrics.ts';
 import type { Delivered, Message, Provider } from '../providers/types.ts';
 import { createCircuitBreakers } from './circuit-breaker.ts';
-import { sendThroughChain } from './failover.ts';
+import { sendThroughChain, type FailoverOptions } from './failover.ts';
 import { createIdempotency } from './idempotency.ts';
 import type { DeliveryDeps } from './policy.ts';
 import { DEFAULT_BACKOFF, deadlineError, type DeliveryRun } from './retry.ts';
@@ -78,8 +78,6 @@ export function createDelivery(deps: DeliveryDeps, tuning: Partial<DeliveryTunin
     async deliver(message, ctx) {
       const started = clock.now();
       const run: DeliveryRun = { attempts: 0, failures: [], unknownResendsLeft: policy.unknownOutcomeResends, possiblySent: false, provider: 'none' };
-      const count = (provider: string, outcome: DeliveryOutcome) =>
-        countOutcome(metrics, { trigger: message.trigger, channel: message.channel, provider, outcome });
       let outcome: DeliveryOutcome = 'failed';
       try {
         const chain = channelProviders(message);
@@ -100,23 +98,10 @@ export function createDelivery(deps: DeliveryDeps, tuning: Partial<DeliveryTunin
         let delivered: Delivered;
         try {
           if (message.channel === 'sms') smsCount = await smsLimit.take(message.to, ctx.deadline);
-          delivered = await sendThroughChain(chain, message, ctx, run, {
-            maxAttempts: policy.maxAttempts,
-            attemptTimeoutMs: policy.attemptTimeoutMs,
-            minAttemptMs: t.minAttemptMs,
-            maxRetryWaitMs: t.maxRetryWaitMs,
-            backoff: { ...t.backoff, random: t.random },
-            breakers,
-            clock,
-            logger,
-            prepare: withHostedTemplate,
-            onRetry: (provider) => count(provider, 'retried'),
-            onFailover: (provider) => count(provider, 'failed_over'),
-            onUnknownOutcome: (provider) => count(provider, 'unknown_outcome'),
-          });
+          delivered = await sendThroughChain(chain, message, ctx, run, chainOptions(message));
         } catch (error) {
           // Nothing was accepted: Lambda's retry may send, and the user keeps their allowance —
-          // unless a provider may have accepted it (unknown outcome), which then counts.
+          // unless a provider may have accepted it (unknown outcome): then it counts.
           if (!run.possiblySent) await smsCount?.giveBack(ctx.deadline);
           await idempotency.release(claim, ctx.idempotencyKey, ctx.deadline);
           throw error;
@@ -156,6 +141,25 @@ export function createDelivery(deps: DeliveryDeps, tuning: Partial<DeliveryTunin
       );
     }
     return chain;
+  }
+
+  function chainOptions(message: Message): FailoverOptions {
+    const count = (provider: string, outcome: DeliveryOutcome) =>
+      countOutcome(metrics, { trigger: message.trigger, channel: message.channel, provider, outcome });
+    return {
+      maxAttempts: policy.maxAttempts,
+      attemptTimeoutMs: policy.attemptTimeoutMs,
+      minAttemptMs: t.minAttemptMs,
+      maxRetryWaitMs: t.maxRetryWaitMs,
+      backoff: { ...t.backoff, random: t.random },
+      breakers,
+      clock,
+      logger,
+      prepare: withHostedTemplate,
+      onRetry: (provider) => count(provider, 'retried'),
+      onFailover: (provider) => count(provider, 'failed_over'),
+      onUnknownOutcome: (provider) => count(provider, 'unknown_outcome'),
+    };
   }
 
   function withHostedTemplate(provider: Provider<Message>, message: Message): Message {
