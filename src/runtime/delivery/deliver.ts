@@ -17,7 +17,8 @@ import { createCircuitBreakers } from './circuit-breaker.ts';
 import { sendThroughChain, type FailoverOptions } from './failover.ts';
 import { createIdempotency } from './idempotency.ts';
 import type { DeliveryDeps } from './policy.ts';
-import { DEFAULT_BACKOFF, deadlineError, type DeliveryRun } from './retry.ts';
+import { deadlineError } from './deadline.ts';
+import { DEFAULT_BACKOFF, type DeliveryRun } from './retry.ts';
 import { checkCountry, createSmsLimit, SmsBlockedError, type SmsCount } from './sms-guard.ts';
 
 export { SmsBlockedError } from './sms-guard.ts';

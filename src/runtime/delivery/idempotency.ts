@@ -13,7 +13,8 @@ import { RelayError } from '../errors.ts';
 import type { RelayLogger } from '../observability/logger.ts';
 import type { Delivered } from '../providers/types.ts';
 import type { Clock } from './policy.ts';
-import { storeSignal, type IdempotencyStore, type RequestRecord } from './store.ts';
+import { storeSignal } from './deadline.ts';
+import type { IdempotencyStore, RequestRecord } from './store.ts';
 
 export type Claim =
   | { kind: 'claimed'; token: string }

@@ -15,11 +15,12 @@
  * - Permanent failures are not retried; one about the recipient stops the whole chain.
  * - No attempt starts, and no wait begins, unless it can end before the deadline.
  */
-import { ProviderError, RelayError } from '../errors.ts';
+import { ProviderError } from '../errors.ts';
 import type { RelayLogger } from '../observability/logger.ts';
 import type { Delivered, Message, Provider } from '../providers/types.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { asProviderError, isRecipientError } from './classify.ts';
+import { deadlineError } from './deadline.ts';
 import type { Clock } from './policy.ts';
 
 export interface BackoffPolicy {
@@ -110,18 +111,6 @@ export interface RetryOptions {
   onRetry(provider: string): void;
   /** An attempt's outcome is unknown. */
   onUnknownOutcome(provider: string): void;
-}
-
-/** The invocation cannot finish before its deadline; says how far it got. */
-export function deadlineError(remainingMs: number, minAttemptMs: number, failures: ProviderError[]): RelayError {
-  const last = failures.at(-1);
-  const tried = last ? `; last failure: ${last.message}` : '; nothing was sent';
-  return new RelayError(
-    'DEADLINE',
-    `stopped before the function times out: ${Math.max(0, remainingMs)} ms left, an attempt needs at least ${minAttemptMs} ms${tried}. ` +
-      'Lambda retries the event; raise the function timeout if this repeats',
-    { cause: last },
-  );
 }
 
 /**

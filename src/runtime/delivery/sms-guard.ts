@@ -25,7 +25,8 @@ import type { RelayLogger } from '../observability/logger.ts';
 import { maskPhone } from '../observability/mask.ts';
 import { callingCodeOf, isAllowedNumber, isE164 } from './calling-codes.ts';
 import type { Clock } from './policy.ts';
-import { storeSignal, type IdempotencyStore } from './store.ts';
+import { storeSignal } from './deadline.ts';
+import type { IdempotencyStore } from './store.ts';
 
 export type SmsBlockReason = 'not_e164' | 'country' | 'rate_limit';
 

@@ -53,17 +53,3 @@ export interface IdempotencyStore {
  */
 export const COMPLETED_TTL_SECONDS = 30 * 3600;
 
-/** Longest one idempotency-table call may take. */
-export const STORE_TIMEOUT_MS = 2_000;
-
-/**
- * The signal for one store call: it ends after `STORE_TIMEOUT_MS`, and never after `deadline`
- * (the invocation's deadline less its margin), so a slow table cannot keep the function running
- * until Lambda kills it — above all after a provider accepted the message, when being killed
- * makes Lambda send it again.
- */
-export function storeSignal(deadline: number, now: number): AbortSignal {
-  const left = deadline - now;
-  if (left <= 0) return AbortSignal.abort(new Error('no time left before the deadline'));
-  return AbortSignal.timeout(Math.min(STORE_TIMEOUT_MS, left));
-}
