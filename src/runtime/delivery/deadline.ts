@@ -5,7 +5,7 @@
 import { RelayError, type ProviderError } from '../errors.ts';
 
 /** Longest one idempotency-table call may take. */
-export const STORE_TIMEOUT_MS = 2_000;
+const STORE_TIMEOUT_MS = 2_000;
 
 /**
  * The signal for one store call: it ends after `STORE_TIMEOUT_MS`, and never after `deadline`

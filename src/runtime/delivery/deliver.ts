@@ -55,7 +55,7 @@ export interface DeliveryTuning {
   random: () => number;
 }
 
-export const DEFAULT_TUNING: DeliveryTuning = {
+const DEFAULT_TUNING: DeliveryTuning = {
   minAttemptMs: 500,
   maxRetryWaitMs: 10_000,
   inProgressWaitMs: 3_000,

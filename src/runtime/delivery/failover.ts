@@ -73,7 +73,7 @@ export async function sendThroughChain(
 }
 
 /** One provider: its own error, which already says what to fix. Several: all of them. */
-export function chainFailure(failures: ProviderError[]): RelayError {
+function chainFailure(failures: ProviderError[]): RelayError {
   const last = failures.at(-1);
   if (!last) return new RelayError('DELIVERY_FAILED', 'no provider was tried');
   const providers = new Set(failures.map((f) => f.provider));

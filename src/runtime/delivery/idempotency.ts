@@ -28,7 +28,7 @@ export interface Idempotency {
 }
 
 /** An IN_PROGRESS claim outlives the invocation by this much, so a crashed one is taken over later. */
-export const LEASE_GRACE_MS = 10_000;
+const LEASE_GRACE_MS = 10_000;
 const IN_PROGRESS_POLL_MS = 250;
 
 export interface IdempotencyOptions {
