@@ -113,9 +113,9 @@ async function slowApi(t: { after(fn: () => Promise<void>): void }, acceptAfterM
 
 describe('unknown outcomes: a provider that accepts after the attempt timeout', () => {
   it('sends at most one more copy per invocation through a provider without idempotency keys, and says so', async (t) => {
-    // Prepare: every answer comes after the 200 ms attempt timeout, every request is sent.
-    const api = await slowApi(t, 400);
-    const { deliver, metrics } = deliveryWith([httpSmsProvider('slow-sms', api.url, false)], { attemptTimeoutMs: 200 });
+    // Prepare: every answer comes 1 s after the 500 ms attempt timeout, every request is sent.
+    const api = await slowApi(t, 1_500);
+    const { deliver, metrics } = deliveryWith([httpSmsProvider('slow-sms', api.url, false)], { attemptTimeoutMs: 500 });
 
     // Act
     const failure = await deliver().then(
@@ -131,22 +131,22 @@ describe('unknown outcomes: a provider that accepts after the attempt timeout', 
   });
 
   it('keeps Lambda’s retries to 2 copies each: 6 at most for one event, not 9', async (t) => {
-    const api = await slowApi(t, 400);
-    const { deliver } = deliveryWith([httpSmsProvider('slow-sms', api.url, false)], { attemptTimeoutMs: 200 });
+    const api = await slowApi(t, 1_500);
+    const { deliver } = deliveryWith([httpSmsProvider('slow-sms', api.url, false)], { attemptTimeoutMs: 500 });
     for (let invocation = 0; invocation < 3; invocation += 1) await assert.rejects(deliver());
     assert.equal(api.sent, 6);
   });
 
   it('sends once per invocation with UNKNOWN_OUTCOME_RESENDS=0', async (t) => {
-    const api = await slowApi(t, 400);
-    const { deliver } = deliveryWith([httpSmsProvider('slow-sms', api.url, false)], { attemptTimeoutMs: 200, unknownOutcomeResends: 0 });
+    const api = await slowApi(t, 1_500);
+    const { deliver } = deliveryWith([httpSmsProvider('slow-sms', api.url, false)], { attemptTimeoutMs: 500, unknownOutcomeResends: 0 });
     await assert.rejects(deliver(), /may have been sent/);
     assert.equal(api.requests.length, 1);
   });
 
   it('retries a provider that dedupes on the key with the same key, and the user gets one message', async (t) => {
-    const api = await slowApi(t, 400, true);
-    const { deliver } = deliveryWith([httpSmsProvider('dedupe-sms', api.url, true)], { attemptTimeoutMs: 200 });
+    const api = await slowApi(t, 1_500, true);
+    const { deliver } = deliveryWith([httpSmsProvider('dedupe-sms', api.url, true)], { attemptTimeoutMs: 500 });
     const result = await deliver();
     assert.equal(result.messageId, 'SM1');
     assert.ok(api.requests.length >= 2, `${api.requests.length} requests`);
@@ -155,10 +155,10 @@ describe('unknown outcomes: a provider that accepts after the attempt timeout', 
   });
 
   it('hands over to the next provider at once rather than resend blindly to the silent one', async (t) => {
-    const api = await slowApi(t, 400);
+    const api = await slowApi(t, 1_500);
     const backup = await slowApi(t, 0);
     const { deliver } = deliveryWith([httpSmsProvider('slow-sms', api.url, false), httpSmsProvider('backup-sms', backup.url, false)], {
-      attemptTimeoutMs: 200,
+      attemptTimeoutMs: 500,
     });
     const result = await deliver();
     assert.equal(result.provider, 'backup-sms');
@@ -167,9 +167,9 @@ describe('unknown outcomes: a provider that accepts after the attempt timeout', 
   });
 
   it('does not give back the SMS allowance when the provider may have sent it', async (t) => {
-    const api = await slowApi(t, 400);
+    const api = await slowApi(t, 1_500);
     const store = memoryStore();
-    const { deliver } = deliveryWith([httpSmsProvider('slow-sms', api.url, false)], { attemptTimeoutMs: 200, sms: { maxPerNumberPerHour: 5 } }, store);
+    const { deliver } = deliveryWith([httpSmsProvider('slow-sms', api.url, false)], { attemptTimeoutMs: 500, sms: { maxPerNumberPerHour: 5 } }, store);
     await assert.rejects(deliver());
     assert.deepEqual([...store.counters.values()], [1]);
   });
