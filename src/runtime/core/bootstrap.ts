@@ -10,8 +10,10 @@ import { providerTemplatesJson } from '../templates/index.ts';
 import { createDecryptor } from '../crypto/decrypt.ts';
 import { createUserLookup, type UserLookup } from '../cognito/recipient.ts';
 import { createDelivery } from '../delivery/deliver.ts';
+import { DELIVERY_DEFAULTS, systemClock, type DeliveryPolicy } from '../delivery/policy.ts';
+import { parseAllowedCountries } from '../delivery/calling-codes.ts';
 import { createLogger, type RelayLogger } from '../observability/logger.ts';
-import type { MetricsSink } from '../observability/metrics.ts';
+import { createEmfMetrics, noMetrics, type MetricsSink } from '../observability/metrics.ts';
 import type { EmailProvider, ProviderDeps, SmsProvider } from '../providers/types.ts';
 import type { FetchLike } from '../providers/http.ts';
 import { nodeTransport } from '../providers/transport.ts';
@@ -65,15 +67,24 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
   if (hosted.problems.length > 0) throw new ConfigError(hosted.problems);
 
   const deps: ProviderDeps = { fetch: options.fetch ?? nodeTransport, region: config.region };
+  const policy = deliveryPolicyFromEnv(env, config.idempotencyTable);
+  // Loaded only when a table is configured: the DynamoDB client is a chunk of its own.
+  const store = config.idempotencyTable
+    ? (await import('../delivery/dynamodb-store.ts')).createDynamoStore({
+        table: config.idempotencyTable,
+        region: config.region,
+        endpoint: env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL,
+      })
+    : undefined;
   const delivery = createDelivery({
     email: createProviders<EmailProvider>(config.email?.providers ?? [], deps),
     sms: createProviders<SmsProvider>(config.sms?.providers ?? [], deps),
+    policy,
     hostedTemplates: hosted.lookup,
-    // Delivery reads MAX_ATTEMPTS, ATTEMPT_TIMEOUT_MS, IDEMPOTENCY_TABLE, SMS_* from the env.
-    env: config.env,
-    region: config.region,
-    metrics: options.metrics,
-    logger: options.logger,
+    store,
+    logger: options.logger ?? createLogger({ level: env.LOG_LEVEL }),
+    metrics: options.metrics ?? (env.AWS_LAMBDA_FUNCTION_NAME ? createEmfMetrics({ serviceName: env.POWERTOOLS_SERVICE_NAME }) : noMetrics),
+    clock: systemClock,
   });
   const renderer =
     options.renderer ??
@@ -121,4 +132,43 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
   }
 
   return { relay, config, renderer, prime, close: () => delivery.close() };
+}
+
+/**
+ * Interim, until `loadConfig` parses the delivery policy in its one schema: the delivery
+ * settings from the environment, every problem in one `ConfigError`.
+ */
+function deliveryPolicyFromEnv(env: Env, idempotencyTable: string | undefined): DeliveryPolicy {
+  const problems: string[] = [];
+  const integer = (name: string, range: { min: number; max: number; default?: number }): number | undefined => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return range.default;
+    if (!/^\d+$/.test(raw) || Number(raw) < range.min || Number(raw) > range.max) {
+      problems.push(`${name} must be a whole number from ${range.min} to ${range.max}, got "${raw}"`);
+      return range.default;
+    }
+    return Number(raw);
+  };
+  const d = DELIVERY_DEFAULTS;
+  const policy: DeliveryPolicy = {
+    maxAttempts: integer('MAX_ATTEMPTS', d.maxAttempts) as number,
+    attemptTimeoutMs: integer('ATTEMPT_TIMEOUT_MS', d.attemptTimeoutMs) as number,
+    unknownOutcomeResends: integer('UNKNOWN_OUTCOME_RESENDS', d.unknownOutcomeResends) as number,
+    breaker: {
+      threshold: integer('CIRCUIT_BREAKER_THRESHOLD', d.breakerThreshold) as number,
+      cooldownMs: integer('CIRCUIT_BREAKER_COOLDOWN_MS', d.breakerCooldownMs) as number,
+    },
+    sms: { allowedCountries: undefined, maxPerNumberPerHour: integer('SMS_MAX_PER_NUMBER_PER_HOUR', d.smsMaxPerNumberPerHour) },
+  };
+  const countries = env.SMS_ALLOWED_COUNTRIES?.trim();
+  if (countries) {
+    const parsed = parseAllowedCountries(countries);
+    problems.push(...parsed.problems.map((p) => `SMS_ALLOWED_COUNTRIES: ${p}`));
+    policy.sms.allowedCountries = parsed.prefixes;
+  }
+  if (policy.sms.maxPerNumberPerHour !== undefined && !idempotencyTable) {
+    problems.push('SMS_MAX_PER_NUMBER_PER_HOUR needs IDEMPOTENCY_TABLE: the per-number counters live in that DynamoDB table');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return policy;
 }

@@ -10,9 +10,11 @@
  * - `delivery#<requestKey>`: `status` IN_PROGRESS | COMPLETED, `lease` (the claimer's random
  *   token), `in_progress_expiration` (epoch ms), `provider`, `message_id`, `expiration`.
  *   `requestKey` is the relay's sha256 of pool, user, trigger and the *encrypted* code.
- * - `sms#<sha256(number)>#<hour>`: `count`, `expiration`.
+ * - `sms#<HMAC-SHA256(salt, number)>#<hour>`: `count`, `expiration`.
+ * - `config#sms-counter-salt`: `salt` (Binary, 32 random bytes), no expiration: the key of the
+ *   counters, created by the first instance that needs it (sms-guard.ts says why).
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -45,6 +47,8 @@ function num(item: Record<string, AttributeValue> | undefined, name: string): nu
 }
 
 const requestId = (key: string) => ({ id: { S: `delivery#${key}` } });
+const SALT_ID = { id: { S: 'config#sms-counter-salt' } };
+const counterId = (numberKey: string, now: number) => ({ id: { S: `sms#${numberKey}#${Math.floor(now / 1000 / HOUR_SECONDS)}` } });
 
 /**
  * @example
@@ -162,7 +166,7 @@ export function createDynamoStore(options: DynamoStoreOptions): IdempotencyStore
         await client.send(
           new UpdateItemCommand({
             TableName,
-            Key: { id: { S: `sms#${numberKey}#${hour}` } },
+            Key: counterId(numberKey, now),
             UpdateExpression: 'ADD #count :one SET expiration = :expiration',
             ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
             ExpressionAttributeNames: { '#count': 'count' },
@@ -179,6 +183,49 @@ export function createDynamoStore(options: DynamoStoreOptions): IdempotencyStore
         if (error instanceof ConditionalCheckFailedException) return { allowed: false };
         throw error;
       }
+    },
+
+    async uncountSms(numberKey, { now, signal }) {
+      try {
+        await client.send(
+          new UpdateItemCommand({
+            TableName,
+            Key: counterId(numberKey, now),
+            UpdateExpression: 'ADD #count :minusOne',
+            ConditionExpression: '#count > :zero',
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: { ':minusOne': { N: '-1' }, ':zero': { N: '0' } },
+          }),
+          abortable(signal),
+        );
+      } catch (error) {
+        // Nothing left to take back (the counter expired, or was never written).
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
+
+    async counterSalt({ signal }) {
+      const read = async () => {
+        const { Item } = await client.send(new GetItemCommand({ TableName, Key: SALT_ID, ConsistentRead: true }), abortable(signal));
+        const value = Item?.salt;
+        return value && 'B' in value ? value.B : undefined;
+      };
+      const existing = await read();
+      if (existing) return existing;
+      const salt = randomBytes(32);
+      try {
+        await client.send(
+          new PutItemCommand({ TableName, Item: { ...SALT_ID, salt: { B: salt } }, ConditionExpression: 'attribute_not_exists(id)' }),
+          abortable(signal),
+        );
+        return salt;
+      } catch (error) {
+        // Another instance created it first: use theirs.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      const theirs = await read();
+      if (!theirs) throw new Error('the SMS counter salt was neither readable nor writable');
+      return theirs;
     },
 
     close() {

@@ -12,11 +12,15 @@ import type { IdempotencyStore } from './store.ts';
 export interface DeliveryPolicy {
   /** `MAX_ATTEMPTS`: attempts per provider for retryable failures. */
   maxAttempts: number;
-  /** `ATTEMPT_TIMEOUT_MS`: longest one provider call may take. */
+  /**
+   * `ATTEMPT_TIMEOUT_MS`: longest one provider call may take. An attempt cut after its request
+   * was written has an *unknown* outcome (the provider may have accepted it).
+   */
   attemptTimeoutMs: number;
   /**
-   * `UNKNOWN_OUTCOME_RESENDS`: for a provider that takes no idempotency key, how many times an
-   * attempt whose outcome is unknown (timed out after the request was written) is sent again.
+   * `UNKNOWN_OUTCOME_RESENDS`: for a provider that takes no idempotency key, how many times per
+   * invocation an attempt whose outcome is unknown (timed out after the request was written) is
+   * sent again. Providers that dedupe on the key are retried like any retryable failure.
    */
   unknownOutcomeResends: number;
   breaker: {
@@ -36,7 +40,14 @@ export interface DeliveryPolicy {
 /** Defaults and ranges of the policy; the config schema is built from these. */
 export const DELIVERY_DEFAULTS = {
   maxAttempts: { default: 3, min: 1, max: 10 },
-  attemptTimeoutMs: { default: 5_000, min: 100, max: 60_000 },
+  /**
+   * 10 s: an attempt cut too early is the expensive mistake — the provider may accept it anyway
+   * and the resend is a second paid message — while a hung provider only delays a code that is
+   * valid for minutes to hours. Providers accept a send in well under a second normally and a few
+   * seconds when degraded; their own SDKs wait far longer (twilio-node: 30 s). 10 s covers the
+   * slow tail and still leaves a 30 s function time for a resend or a failover.
+   */
+  attemptTimeoutMs: { default: 10_000, min: 100, max: 60_000 },
   unknownOutcomeResends: { default: 1, min: 0, max: 3 },
   breakerThreshold: { default: 3, min: 1, max: 100 },
   breakerCooldownMs: { default: 30_000, min: 1_000, max: 3_600_000 },

@@ -1,7 +1,7 @@
 /**
  * The state delivery keeps between invocations, when `IDEMPOTENCY_TABLE` is set: one record per
- * Cognito request (so a retried or duplicated event is delivered at most once) and one counter
- * per phone number and hour (SMS anti-pumping). The DynamoDB implementation is in
+ * Cognito request (so a retried or duplicated event is delivered at most once), one counter
+ * per phone number and hour (SMS anti-pumping), and the secret salt those counters are keyed with. The DynamoDB implementation is in
  * dynamodb-store.ts and is imported only when a table is configured.
  */
 import type { Delivered } from '../providers/types.ts';
@@ -30,10 +30,20 @@ export interface IdempotencyStore {
   /** Deletes our IN_PROGRESS record after a failed send, so Lambda's retry can try again. */
   release(key: string, token: string, options?: { signal?: AbortSignal }): Promise<void>;
   /**
-   * Counts one SMS to `numberKey` in the current clock hour, atomically, unless `max` is already
-   * reached. `numberKey` is a hash, never the number.
+   * Counts one SMS to `numberKey` in the clock hour of `now`, atomically, unless `max` is already
+   * reached. `numberKey` is a keyed hash (sms-guard.ts), never the number.
    */
   countSms(numberKey: string, max: number, options: { now: number; signal?: AbortSignal }): Promise<{ allowed: boolean }>;
+  /**
+   * Takes back one SMS counted by `countSms` with the same `now` (so the same hour), because no
+   * provider accepted it. Never goes below zero.
+   */
+  uncountSms(numberKey: string, options: { now: number; signal?: AbortSignal }): Promise<void>;
+  /**
+   * The secret that keys the SMS counters, created once per table: 32 random bytes written with a
+   * conditional put (the first writer wins, every instance then reads the same value).
+   */
+  counterSalt(options: { signal?: AbortSignal }): Promise<Uint8Array>;
   close(): void;
 }
 
@@ -42,3 +52,4 @@ export interface IdempotencyStore {
  * longest Lambda keeps retrying an async event (6 h), so no late duplicate can slip through.
  */
 export const COMPLETED_TTL_SECONDS = 30 * 3600;
+

@@ -18,8 +18,10 @@ export const METRICS_NAMESPACE = 'CognitoRelay';
  * - `deduplicated`: the same Cognito request was already delivered; nothing sent.
  * - `rejected`: blocked by the SMS anti-pumping rules; nothing sent.
  * - `failed`: the invocation ends without any provider accepting the message.
+ * - `unknown_outcome`: an attempt got no answer after its request was written; the provider may
+ *   have accepted it (a resend may be a duplicate).
  */
-export type DeliveryOutcome = 'delivered' | 'retried' | 'failed_over' | 'deduplicated' | 'rejected' | 'failed';
+export type DeliveryOutcome = 'delivered' | 'retried' | 'failed_over' | 'deduplicated' | 'rejected' | 'failed' | 'unknown_outcome';
 
 export interface DeliveryDimensions {
   /** Trigger name, e.g. `SignUp`. */

@@ -6,17 +6,20 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDelivery, type DeliveryOptions } from '../../../src/runtime/delivery/deliver.ts';
-import { ConfigError, ProviderError, RelayError } from '../../../src/runtime/errors.ts';
+import { createDelivery, type DeliveryTuning } from '../../../src/runtime/delivery/deliver.ts';
+import { systemClock } from '../../../src/runtime/delivery/policy.ts';
+import { ProviderError, RelayError } from '../../../src/runtime/errors.ts';
 import { recordingMetrics } from '../../../src/runtime/observability/metrics.ts';
-import type { IdempotencyStore, RequestRecord } from '../../../src/runtime/delivery/store.ts';
+import type { IdempotencyStore } from '../../../src/runtime/delivery/store.ts';
 import {
   emailMessage,
+  memoryStore,
   noHostedTemplates,
   rejected,
   scriptedProvider,
   silentLogger,
   smsMessage,
+  testPolicy,
   unavailable,
   virtualClock,
   type ScriptedProvider,
@@ -27,23 +30,31 @@ const KEY = 'a'.repeat(64);
 
 function setup(
   email: ScriptedProvider[],
-  options: { clock?: VirtualClock; jitter?: number; env?: Record<string, string>; sms?: ScriptedProvider[] } & Partial<Omit<DeliveryOptions, 'email' | 'sms'>> = {},
+  options: {
+    clock?: VirtualClock;
+    jitter?: number;
+    policy?: Parameters<typeof testPolicy>[0];
+    sms?: ScriptedProvider[];
+    store?: IdempotencyStore;
+    sleep?: (ms: number) => Promise<void>;
+  } & Partial<Omit<DeliveryTuning, 'random'>> = {},
 ) {
-  const { clock = virtualClock(), jitter = 0.5, env = {}, sms = [], ...rest } = options;
+  const { clock = virtualClock(), jitter = 0.5, policy = {}, sms = [], store, sleep = clock.sleep, ...tuning } = options;
   const metrics = recordingMetrics();
-  const delivery = createDelivery({
-    // Scripted providers serve either channel.
-    email: email as never,
-    sms: sms as never,
-    hostedTemplates: noHostedTemplates,
-    env,
-    logger: silentLogger,
-    metrics,
-    now: clock.now,
-    sleep: clock.sleep,
-    random: () => jitter,
-    ...rest,
-  });
+  const delivery = createDelivery(
+    {
+      // Scripted providers serve either channel.
+      email: email as never,
+      sms: sms as never,
+      policy: testPolicy(policy),
+      hostedTemplates: noHostedTemplates,
+      store,
+      logger: silentLogger,
+      metrics,
+      clock: { now: clock.now, sleep },
+    },
+    { random: () => jitter, ...tuning },
+  );
   const deliver = (budgetMs = 30_000, message = emailMessage()) =>
     delivery.deliver(message, { idempotencyKey: KEY, deadline: clock.now() + budgetMs });
   return { delivery, deliver, clock, metrics };
@@ -71,7 +82,7 @@ describe('delivery: retries', () => {
   it('draws each wait at random between zero and the exponential ceiling, capped', async () => {
     const clock = virtualClock();
     const sendgrid = scriptedProvider('sendgrid', 'email', [unavailable('sendgrid')], clock);
-    const { deliver } = setup([sendgrid], { clock, jitter: 0.999, env: { MAX_ATTEMPTS: '6' } });
+    const { deliver } = setup([sendgrid], { clock, jitter: 0.999, policy: { maxAttempts: 6 } });
     await assert.rejects(deliver(60_000));
     // 200, 400, 800, 1600, then capped at 2000 (× 0.999, floored).
     assert.deepEqual(clock.sleeps, [199, 399, 799, 1598, 1998]);
@@ -88,7 +99,7 @@ describe('delivery: retries', () => {
 
   it('stops after MAX_ATTEMPTS and fails with the provider message', async () => {
     const sendgrid = scriptedProvider('sendgrid', 'email', [unavailable('sendgrid')]);
-    const { deliver, metrics } = setup([sendgrid], { env: { MAX_ATTEMPTS: '2' } });
+    const { deliver, metrics } = setup([sendgrid], { policy: { maxAttempts: 2 } });
     await assert.rejects(deliver(), (error: ProviderError) => {
       assert.equal(error.code, 'PROVIDER_RETRYABLE');
       assert.match(error.message, /sendgrid failed \(HTTP 503\): Service Unavailable/);
@@ -119,23 +130,27 @@ describe('delivery: retries', () => {
     };
   }
 
-  function realClockDelivery(provider: ScriptedProvider, env: Record<string, string>) {
-    return createDelivery({
-      email: [provider] as never,
-      sms: [],
-      hostedTemplates: noHostedTemplates,
-      env,
-      logger: silentLogger,
-      metrics: recordingMetrics(),
-      random: () => 0,
-    });
+  function realClockDelivery(provider: ScriptedProvider, policy: Parameters<typeof testPolicy>[0]) {
+    return createDelivery(
+      {
+        email: [provider] as never,
+        sms: [],
+        policy: testPolicy(policy),
+        hostedTemplates: noHostedTemplates,
+        store: undefined,
+        logger: silentLogger,
+        metrics: recordingMetrics(),
+        clock: systemClock,
+      },
+      { random: () => 0 },
+    );
   }
 
   it('gives each attempt its own timeout (ATTEMPT_TIMEOUT_MS), then tries again', async () => {
     // Real clock here: the provider waits for the abort signal itself.
     const abortedAfter: number[] = [];
     const sendgrid = scriptedProvider('sendgrid', 'email', [hangingSend(abortedAfter), { provider: 'sendgrid', messageId: 'late' }]);
-    const delivery = realClockDelivery(sendgrid, { ATTEMPT_TIMEOUT_MS: '100' });
+    const delivery = realClockDelivery(sendgrid, { attemptTimeoutMs: 100 });
     const result = await delivery.deliver(emailMessage(), { idempotencyKey: KEY, deadline: Date.now() + 5_000 });
     assert.equal(result.messageId, 'late');
     assert.equal(abortedAfter.length, 1);
@@ -145,7 +160,7 @@ describe('delivery: retries', () => {
   it('cuts an attempt short at the deadline when that comes before ATTEMPT_TIMEOUT_MS', async () => {
     const abortedAfter: number[] = [];
     const sendgrid = scriptedProvider('sendgrid', 'email', [hangingSend(abortedAfter)]);
-    const delivery = realClockDelivery(sendgrid, { ATTEMPT_TIMEOUT_MS: '60000' });
+    const delivery = realClockDelivery(sendgrid, { attemptTimeoutMs: 60_000 });
     const started = Date.now();
     await assert.rejects(delivery.deliver(emailMessage(), { idempotencyKey: KEY, deadline: started + 700 }), (error: RelayError) => error.code === 'DEADLINE');
     assert.equal(sendgrid.calls.length, 1);
@@ -173,7 +188,7 @@ describe('delivery: the deadline', () => {
   it('never sleeps past the deadline: shortens jittered waits to fit, then gives up', async () => {
     const clock = virtualClock();
     const sendgrid = scriptedProvider('sendgrid', 'email', [unavailable('sendgrid')], clock, 100);
-    const { deliver } = setup([sendgrid], { clock, jitter: 1, env: { MAX_ATTEMPTS: '5' } });
+    const { deliver } = setup([sendgrid], { clock, jitter: 1, policy: { maxAttempts: 5 } });
     const deadline = clock.now() + 1_000;
     await assert.rejects(
       deliver(1_000),
@@ -281,7 +296,7 @@ describe('delivery: circuit breaker', () => {
     const clock = virtualClock();
     const sendgrid = scriptedProvider('sendgrid', 'email', [unavailable('sendgrid'), unavailable('sendgrid'), unavailable('sendgrid'), { provider: 'sendgrid' }], clock);
     const smtp = scriptedProvider('smtp', 'email', [{ provider: 'smtp' }], clock);
-    const { deliver } = setup([sendgrid, smtp], { clock, env: { CIRCUIT_BREAKER_THRESHOLD: '3', CIRCUIT_BREAKER_COOLDOWN_MS: '30000' } });
+    const { deliver } = setup([sendgrid, smtp], { clock, policy: { breaker: { threshold: 3, cooldownMs: 30_000 } } });
 
     // Act + Assess: first invocation: three failures open the breaker, smtp delivers.
     assert.equal((await deliver()).provider, 'smtp');
@@ -300,7 +315,7 @@ describe('delivery: circuit breaker', () => {
     const clock = virtualClock();
     const sendgrid = scriptedProvider('sendgrid', 'email', [unavailable('sendgrid')], clock);
     const smtp = scriptedProvider('smtp', 'email', [{ provider: 'smtp' }], clock);
-    const { deliver } = setup([sendgrid, smtp], { clock, env: { MAX_ATTEMPTS: '5', CIRCUIT_BREAKER_THRESHOLD: '2' } });
+    const { deliver } = setup([sendgrid, smtp], { clock, policy: { maxAttempts: 5, breaker: { threshold: 2 } } });
     await deliver();
     assert.equal(sendgrid.calls.length, 2);
   });
@@ -308,7 +323,7 @@ describe('delivery: circuit breaker', () => {
   it('still tries when every provider is open, rather than drop the code', async () => {
     const clock = virtualClock();
     const sendgrid = scriptedProvider('sendgrid', 'email', [unavailable('sendgrid'), unavailable('sendgrid'), unavailable('sendgrid'), { provider: 'sendgrid' }], clock);
-    const { deliver } = setup([sendgrid], { clock, env: { CIRCUIT_BREAKER_THRESHOLD: '3' } });
+    const { deliver } = setup([sendgrid], { clock, policy: { breaker: { threshold: 3 } } });
     await assert.rejects(deliver());
     assert.equal((await deliver()).provider, 'sendgrid');
   });
@@ -317,39 +332,12 @@ describe('delivery: circuit breaker', () => {
     const clock = virtualClock();
     const sendgrid = scriptedProvider('sendgrid', 'email', [rejected('sendgrid', 403, 'from address not verified')], clock);
     const smtp = scriptedProvider('smtp', 'email', [{ provider: 'smtp' }], clock);
-    const { deliver } = setup([sendgrid, smtp], { clock, env: { CIRCUIT_BREAKER_THRESHOLD: '1' } });
+    const { deliver } = setup([sendgrid, smtp], { clock, policy: { breaker: { threshold: 1 } } });
     await deliver();
     await deliver();
     assert.equal(sendgrid.calls.length, 2);
   });
 });
-
-/** An in-memory store with the same claim rules as the DynamoDB one, for store edge cases. */
-function memoryStore(overrides: Partial<IdempotencyStore> = {}): IdempotencyStore & { records: Map<string, RequestRecord & { token: string }> } {
-  const records = new Map<string, RequestRecord & { token: string }>();
-  let tokens = 0;
-  return {
-    records,
-    async claim(key, { leaseUntil, now }) {
-      const existing = records.get(key);
-      if (existing && !(existing.status === 'IN_PROGRESS' && (existing.leaseUntil ?? 0) < now)) return { claimed: false, record: existing };
-      const token = `t${++tokens}`;
-      records.set(key, { status: 'IN_PROGRESS', leaseUntil, token });
-      return { claimed: true, token };
-    },
-    async complete(key, token, delivered) {
-      if (records.get(key)?.token === token) records.set(key, { status: 'COMPLETED', provider: delivered.provider, messageId: delivered.messageId, token });
-    },
-    async release(key, token) {
-      if (records.get(key)?.token === token) records.delete(key);
-    },
-    async countSms() {
-      return { allowed: true };
-    },
-    close() {},
-    ...overrides,
-  };
-}
 
 describe('delivery: idempotency store edge cases', () => {
   it('waits for a concurrent duplicate to finish and acknowledges it without sending', async () => {
@@ -437,30 +425,9 @@ describe('delivery: metrics', () => {
 });
 
 describe('delivery: settings', () => {
-  it('lists every bad setting at once', () => {
-    assert.throws(
-      () =>
-        createDelivery({
-          email: [],
-          sms: [],
-          hostedTemplates: noHostedTemplates,
-          env: { MAX_ATTEMPTS: '0', ATTEMPT_TIMEOUT_MS: '5s', SMS_MAX_PER_NUMBER_PER_HOUR: '5', SMS_ALLOWED_COUNTRIES: '4,44' },
-        }),
-      (error: ConfigError) => {
-        assert.ok(error instanceof ConfigError);
-        assert.equal(error.problems.length, 4, error.message);
-        assert.match(error.message, /MAX_ATTEMPTS must be a whole number from 1 to 10, got "0"/);
-        assert.match(error.message, /ATTEMPT_TIMEOUT_MS must be a whole number from 100 to 60000, got "5s"/);
-        assert.match(error.message, /SMS_MAX_PER_NUMBER_PER_HOUR needs IDEMPOTENCY_TABLE/);
-        assert.match(error.message, /SMS_ALLOWED_COUNTRIES: "4" is not a country calling code/);
-        return true;
-      },
-    );
-  });
-
   it('honours MAX_ATTEMPTS=1 as "no retries"', async () => {
     const sendgrid = scriptedProvider('sendgrid', 'email', [unavailable('sendgrid'), { provider: 'sendgrid' }]);
-    const { deliver } = setup([sendgrid], { env: { MAX_ATTEMPTS: '1' } });
+    const { deliver } = setup([sendgrid], { policy: { maxAttempts: 1 } });
     await assert.rejects(deliver());
     assert.equal(sendgrid.calls.length, 1);
   });

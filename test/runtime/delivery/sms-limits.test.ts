@@ -115,3 +115,20 @@ describe('SMS anti-pumping: per-number hourly limit', () => {
     });
   });
 });
+
+describe('delivery settings', () => {
+  it('lists every bad setting at once', async () => {
+    await assert.rejects(
+      h.relay({ MAX_ATTEMPTS: '0', ATTEMPT_TIMEOUT_MS: '5s', SMS_MAX_PER_NUMBER_PER_HOUR: '5', SMS_ALLOWED_COUNTRIES: '4,44' }),
+      (error: ConfigError) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, 4, error.message);
+        assert.match(error.message, /MAX_ATTEMPTS must be a whole number from 1 to 10, got "0"/);
+        assert.match(error.message, /ATTEMPT_TIMEOUT_MS must be a whole number from 100 to 60000, got "5s"/);
+        assert.match(error.message, /SMS_MAX_PER_NUMBER_PER_HOUR needs IDEMPOTENCY_TABLE/);
+        assert.match(error.message, /SMS_ALLOWED_COUNTRIES: "4" is not a country calling code/);
+        return true;
+      },
+    );
+  });
+});

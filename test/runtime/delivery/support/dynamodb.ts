@@ -3,6 +3,7 @@
  * the relay expects: partition key `id` (String). Point the relay at it with
  * `AWS_ENDPOINT_URL_DYNAMODB`.
  */
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { CreateTableCommand, DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -50,4 +51,48 @@ export async function startDynamo(): Promise<DynamoStandIn> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+export interface SlowDynamo {
+  url: string;
+  /** Extra delay per operation (`PutItem`, `UpdateItem`…), changeable between invocations. */
+  delays: Record<string, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * A slow table: a loopback proxy in front of the stand-in that holds each request for
+ * `delays[operation]` ms before passing it on (the operation is the SDK's `X-Amz-Target`).
+ */
+export async function startSlowDynamo(target: string, delays: Record<string, number> = {}): Promise<SlowDynamo> {
+  const timers = new Set<NodeJS.Timeout>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (res.destroyed) return;
+        const upstream = request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 500, answer.headers);
+          answer.pipe(res);
+        });
+        upstream.on('error', () => res.destroy());
+        upstream.end(Buffer.concat(chunks));
+      }, slow.delays[operation] ?? 0);
+      timers.add(timer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const slow: SlowDynamo = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    delays,
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return slow;
 }
