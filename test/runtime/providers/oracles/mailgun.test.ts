@@ -7,9 +7,8 @@ import FormData from 'form-data';
 import Mailgun from 'mailgun.js';
 import type { MailgunMessageData } from 'mailgun.js/definitions';
 import { context, sampleEmail } from '../messages.ts';
-import { assertSameRequest, declaredDefault, onCapture, relayProvider, startCapture, wireOf } from './wire.ts';
+import { assertSameRequest, declaredDefault, onCapture, relayProvider, startCapture, type Capture } from './wire.ts';
 
-type Capture = Awaited<ReturnType<typeof startCapture>>;
 const API_KEY = 'key-oracle-test';
 const DOMAIN = 'mg.example.com';
 
@@ -38,10 +37,8 @@ describe('mailgun against mailgun.js', () => {
   }
 
   async function both(message: ReturnType<typeof sampleEmail>, data: MailgunMessageData) {
-    await (await relay()).send(message, context());
-    const mine = await wireOf(capture.last());
-    await sdk().messages.create(DOMAIN, data);
-    const theirs = await wireOf(capture.last());
+    const mine = await capture.during(async () => (await relay()).send(message, context()));
+    const theirs = await capture.during(() => sdk().messages.create(DOMAIN, data));
     return { mine, theirs };
   }
 

@@ -6,9 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import sendgrid from '@sendgrid/mail';
 import { context, sampleEmail } from '../messages.ts';
-import { assertSameRequest, at, declaredDefault, onCapture, relayProvider, startCapture, wireOf } from './wire.ts';
+import { assertSameRequest, at, declaredDefault, onCapture, relayProvider, startCapture, type Capture } from './wire.ts';
 
-type Capture = Awaited<ReturnType<typeof startCapture>>;
 /** The SDK's own type for one message: its field names are the oracle, checked by tsc. */
 type MailData = Extract<Parameters<typeof sendgrid.send>[0], { to?: unknown }>;
 const API_KEY = 'SG.oracle-test-key';
@@ -59,10 +58,8 @@ describe('sendgrid against @sendgrid/mail', () => {
   }
 
   async function both(message = sampleEmail()) {
-    await (await relay()).send(message, context());
-    const mine = await wireOf(capture.last());
-    await sdk().send(sdkMessage(message));
-    const theirs = await wireOf(capture.last());
+    const mine = await capture.during(async () => (await relay()).send(message, context()));
+    const theirs = await capture.during(() => sdk().send(sdkMessage(message)));
     return { mine, theirs };
   }
 

@@ -25,6 +25,8 @@ export const TRANSPORT_HEADERS: Readonly<Record<string, string>> = {
   'content-length': 'framing of the same body; the bodies themselves are compared',
   'transfer-encoding': 'framing of the same body; the bodies themselves are compared',
   'accept-encoding': 'compression of the answer, not the request',
+  'accept-language': "added to every request by Node's fetch (undici), which some SDKs use",
+  'sec-fetch-mode': "added to every request by Node's fetch (undici), which some SDKs use",
 };
 
 export interface Wire {
@@ -175,15 +177,22 @@ export function assertSameRequest(relay: Wire, sdk: Wire, comparison: Comparison
  * A capture server plus helpers to send one message through each side and read the request back.
  * The answer is the provider's documented success, so both clients resolve normally.
  */
-export async function startCapture(success: ScriptedResponse): Promise<FakeProvider & { last(): RecordedRequest }> {
+export async function startCapture(success: ScriptedResponse): Promise<Capture> {
   const fake = await startFakeProvider(success);
   return Object.assign(fake, {
-    last() {
-      const request = fake.requests.at(-1);
-      if (!request) throw new Error('nothing reached the capture server');
-      return request;
+    async during(send: () => Promise<unknown>, options: WireOptions = {}) {
+      const before = fake.requests.length;
+      await send();
+      // Exactly one request: an SDK that swallowed an error must not leave an older one to compare.
+      assert.equal(fake.requests.length - before, 1, 'requests that reached the capture server');
+      return wireOf(fake.requests.at(-1)!, options);
     },
   });
+}
+
+export interface Capture extends FakeProvider {
+  /** Runs one send and returns the one request it made, parsed. */
+  during(send: () => Promise<unknown>, options?: WireOptions): Promise<Wire>;
 }
 
 /**
