@@ -64,6 +64,13 @@ function parseAuthorization(value: string): Record<string, string> {
     return { scheme: 'basic', username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
   }
   if (scheme.toLowerCase() === 'bearer') return { scheme: 'bearer', token: credential };
+  if (scheme === 'AWS4-HMAC-SHA256') {
+    // SigV4: who signs, for which region and service, over which headers. The signature and the
+    // date in the scope change with every request, so they are left out.
+    const fields = Object.fromEntries(credential.split(/,\s*/).map((part) => part.split('=') as [string, string]));
+    const [accessKey, , region, service] = (fields.Credential ?? '').split('/');
+    return { scheme, accessKey: accessKey ?? '', region: region ?? '', service: service ?? '', signedHeaders: fields.SignedHeaders ?? '' };
+  }
   // SparkPost takes the bare key in Authorization.
   return { scheme: 'raw', value };
 }
@@ -122,6 +129,11 @@ export async function wireOf(request: RecordedRequest, options: WireOptions = {}
 /** Deletes a dotted path (`mail_settings.bypass_list_management`, `recipients.0.tags`) from an object. */
 export function without(value: unknown, path: string): unknown {
   const copy = structuredClone(value) as Record<string, unknown>;
+  // Form bodies have dotted keys of their own (awsQuery's `MessageAttributes.entry.1.Name`).
+  if (copy && typeof copy === 'object' && path in copy) {
+    delete copy[path];
+    return copy;
+  }
   const keys = path.split('.');
   let node: Record<string, unknown> | undefined = copy;
   for (const key of keys.slice(0, -1)) node = node?.[key] as Record<string, unknown> | undefined;
