@@ -29,7 +29,15 @@ describe('bird against @messagebird/sdk', () => {
   /** The SDK pointed at the capture server through its documented `baseUrl` option (it overrides the key's region). */
   const sdk = () => new BirdClient({ apiKey: API_KEY, baseUrl: capture.url, maxRetries: 0 });
 
-  const relay = () => relayProvider('sms', 'bird', { BIRD_API_KEY: API_KEY, BIRD_FROM: FROM, BIRD_CATEGORY: CATEGORY, BIRD_BASE_URL: capture.url });
+  const relay = () =>
+    relayProvider('sms', 'bird', {
+      BIRD_API_KEY: API_KEY,
+      BIRD_FROM: FROM,
+      BIRD_CATEGORY: CATEGORY,
+      BIRD_BASE_URL: capture.url,
+      // The variables the mapped template declares: Bird rejects undeclared parameters with a 422.
+      BIRD_TEMPLATE_PARAMETERS: 'code,user.given_name',
+    });
 
   const tags = (message: ReturnType<typeof sampleSms>) => [
     { name: 'category', value: message.tags[0]! },
@@ -53,7 +61,10 @@ describe('bird against @messagebird/sdk', () => {
     await compare(message, { to: message.to, from: FROM, text: message.text, category: CATEGORY, tags: tags(message) });
   });
 
-  /** A template picks its own sender: `from` is "not accepted alongside template" (SmsMessageSendRequest). */
+  /**
+   * A template picks its own sender: `from` is "not accepted alongside template" (SmsMessageSendRequest);
+   * its parameters are the variables it declares, here `code` and `user.given_name`.
+   */
   function templateParams(message: ReturnType<typeof sampleSms>): SmsSendParams {
     return { to: message.to, template: { slug: 'bird_otp_verification', parameters: { code: '482913', 'user.given_name': 'Ada' } }, tags: tags(message) };
   }
