@@ -1,6 +1,6 @@
 /**
  * Checks an AWS operation input against the service's own Smithy model (the JSON AST files in
- * `../shared/specs/aws-*`): required members present, no unknown members, and the length,
+ * `test/fixtures/specs/aws-*`): required members present, no unknown members, and the length,
  * pattern, range and enum constraints of every value. The AWS SDK does not validate inputs
  * itself, so this is what catches a missing required member before AWS would.
  */

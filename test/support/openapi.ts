@@ -1,7 +1,8 @@
 /**
  * Checks provider requests against the providers' own published API specs
- * (`../shared/specs/`, OpenAPI 3.x or Swagger 2.0), with Ajv. Known defects of those specs are
- * patched in one place: `SPEC_PATCHES` below.
+ * (`test/fixtures/specs/`, OpenAPI 3.x or Swagger 2.0, committed unchanged with their provenance
+ * and licences in `PROVENANCE.md` there), with Ajv. Known defects of those specs are patched in
+ * memory, in one place: `SPEC_PATCHES` below.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +15,13 @@ import { parse as parseYaml } from 'yaml';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
-/** CI lays `shared/` beside the clone; sessions have it at the same relative place. */
-export const SPECS_DIR = process.env.COGNITO_RELAY_SPECS_DIR ?? join(repoRoot, '../shared/specs');
+/** Committed with the tests, so a clone alone runs them (sources: `PROVENANCE.md` in that folder). */
+export const SPECS_DIR = join(repoRoot, 'test/fixtures/specs');
 
 type Json = Record<string, any>;
 
 /**
- * Every place we knowingly depart from a provider's spec, and why (from specs/README.md).
+ * Every place we knowingly depart from a provider's spec, and why.
  * Keyed by spec file; each patch edits the parsed document before schemas compile.
  */
 export const SPEC_PATCHES: Record<string, (spec: Json) => void> = {

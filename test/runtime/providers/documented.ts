@@ -1,7 +1,7 @@
 /**
  * Request shapes of the providers that publish no machine-readable spec in a public repository
  * (Brevo, Postmark, SparkPost's API Blueprint, Plivo, Bird), written as closed JSON Schemas from
- * their documented fields — `../shared/docs/providers.md` §3, §4, §7, §11, §12 and SparkPost's
+ * their documented fields — the API reference pages linked on each schema below and SparkPost's
  * `transmissions.apib`. A field the docs do not name fails the check.
  */
 import { Ajv } from 'ajv';
