@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { nodeTransport } from '../../../../src/runtime/providers/transport.ts';
 import assert from 'node:assert/strict';
 import definition, { createMailgun, mailgunForm } from '../../../../src/runtime/providers/email/mailgun.ts';
 import { formToObject, specValidator } from '../../../support/openapi.ts';
@@ -7,7 +8,7 @@ import { providerContract, sendFailing } from '../contract.ts';
 import { context, sampleEmail } from '../messages.ts';
 
 const MESSAGE_ID = '<20240101120000.1.ABCDEF@mg.example.com>';
-const create = (url: string) => createMailgun({ apiKey: 'key-test', domain: 'mg.example.com', baseUrl: url, fetch });
+const create = (url: string) => createMailgun({ apiKey: 'key-test', domain: 'mg.example.com', baseUrl: url, fetch: nodeTransport });
 
 providerContract({
   name: 'mailgun',

@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { nodeTransport } from '../../../../src/runtime/providers/transport.ts';
 import assert from 'node:assert/strict';
 import { createMandrill } from '../../../../src/runtime/providers/email/mandrill.ts';
 import { specValidator } from '../../../support/openapi.ts';
@@ -8,7 +9,7 @@ import { context, sampleEmail } from '../messages.ts';
 
 const MESSAGE_ID = 'a92c74e4c5d74998ba690cd535483bb7';
 const sent = [{ email: 'ada@example.com', status: 'sent', reject_reason: null, _id: MESSAGE_ID }];
-const create = (url: string) => createMandrill({ apiKey: 'md-test-key', baseUrl: url, fetch });
+const create = (url: string) => createMandrill({ apiKey: 'md-test-key', baseUrl: url, fetch: nodeTransport });
 const mandrillError = (status: number, name: string, message: string, code = -1) => ({ status, body: { status: 'error', code, name, message } });
 
 providerContract({

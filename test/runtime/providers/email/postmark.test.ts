@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { nodeTransport } from '../../../../src/runtime/providers/transport.ts';
 import assert from 'node:assert/strict';
 import definition, { createPostmark } from '../../../../src/runtime/providers/email/postmark.ts';
 import { startFakeProvider, type FakeProvider } from '../../../support/fake-provider.ts';
@@ -8,7 +9,7 @@ import { context, sampleEmail } from '../messages.ts';
 
 const MESSAGE_ID = 'b7bc2f4a-e38e-4336-af7d-e6c392c2f817';
 const accepted = { To: 'ada@example.com', SubmittedAt: '2024-01-01T12:00:00Z', MessageID: MESSAGE_ID, ErrorCode: 0, Message: 'OK' };
-const create = (url: string) => createPostmark({ serverToken: 'server-token', messageStream: 'outbound', baseUrl: url, fetch });
+const create = (url: string) => createPostmark({ serverToken: 'server-token', messageStream: 'outbound', baseUrl: url, fetch: nodeTransport });
 
 providerContract({
   name: 'postmark',
