@@ -23,6 +23,21 @@ providerContract({
     body: { status: 'error', code: -1, name: status === 401 ? 'Invalid_Key' : status === 400 ? 'ValidationError' : 'GeneralError', message: text },
   }),
   authHint: /MANDRILL_API_KEY/,
+  documented: [
+    {
+      name: 'a malformed address, answered as HTTP 500 with name ValidationError',
+      source: 'https://github.com/mailchimp/mailchimp-client-lib-codegen/issues/188',
+      response: mandrillError(500, 'ValidationError', 'Validation error: {"message":{"to":[{"email":"An email address must contain a single @"}]}}', -2),
+      kind: 'permanent',
+      providerCode: 'ValidationError',
+    },
+    {
+      name: 'a general error (500 GeneralError): the provider failed, not the request',
+      source: 'mailchimp/mailchimp-client-lib-codegen spec/transactional.json Error (GeneralError)',
+      response: mandrillError(500, 'GeneralError', 'An unexpected error occurred processing the request.', -1),
+      kind: 'retryable',
+    },
+  ],
   failuresIn2xx: [
     {
       name: 'the recipient is rejected (unsubscribed)',
