@@ -8,10 +8,11 @@
  * (`v1,<base64 HMAC-SHA256(secret, "${id}.${timestamp}.${body}")>`, one per secret while
  * rotating). The payload carries the code: it goes only to the endpoint the user configured.
  *
- * Idempotent by contract: the Standard Webhooks spec asks receivers to deduplicate on
- * `webhook-id` [https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md,
- * "Idempotency"], and the README tells webhook receivers the same. Answers: any 2xx accepts;
- * 408/425/429/5xx are retryable (with `Retry-After`); any other status is permanent.
+ * Idempotent by contract: the id "remains the same no matter how many times a webhook … is
+ * retried" and "is often used as an idempotency key" [standard-webhooks/standard-webhooks
+ * spec/standard-webhooks.md, "Webhook metadata"]; the README tells receivers to deduplicate on
+ * it. Answers: any 2xx accepts; 408/425/429/5xx are retryable (with `Retry-After`); any other
+ * status is permanent.
  */
 import { createHash, createHmac } from 'node:crypto';
 import * as v from 'valibot';

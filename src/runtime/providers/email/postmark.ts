@@ -11,6 +11,10 @@
  *   what to fix better than the status [https://postmarkapp.com/developer/api/overview, "API error codes"]:
  *   406 "inactive recipient" (bounced, complained, unsubscribed) is about the recipient; 10, 300,
  *   400/401, 405, 412, 413 are this server's setup (fail over); 429 is a rate limit (retryable).
+ *   The official SDK classifies the same way: 401 key, 422 input (406 InactiveRecipientsError, 300
+ *   InvalidEmailRequestError), 429 RateLimitExceededError, 500/503 server [ActiveCampaign/postmark.js
+ *   src/client/errors/ErrorHandler.ts, Errors.ts]; it sends `Accept` and `Content-Type: application/json`
+ *   [src/client/BaseClient.ts].
  * - No idempotency key; no documented rate-limit headers.
  */
 import * as v from 'valibot';
