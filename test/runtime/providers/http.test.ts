@@ -59,6 +59,23 @@ describe('request()', () => {
   });
 });
 
+describe('ProviderError', () => {
+  it('masks only the first PROVIDER_TEXT_LIMIT characters of whatever text it is given (an SDK message, a huge page)', () => {
+    const hostile = `+14155550123 ${'x1@y2.z3 '.repeat(120_000)}`;
+    const started = performance.now();
+    const error = new ProviderError({ provider: 'ses', kind: 'permanent', providerMessage: hostile });
+    assert.ok(performance.now() - started < 500, `took ${performance.now() - started} ms`);
+    assert.doesNotMatch(error.message, /\+14155550123/);
+    assert.ok(error.providerMessage.length <= 501);
+  });
+
+  it('keeps the wait and its source together: no source without a wait', () => {
+    const error = new ProviderError({ provider: 'x', kind: 'retryable', providerMessage: 'busy', retryAfterSource: 'Retry-After' });
+    assert.equal(error.retryAfterMs, undefined);
+    assert.equal(error.retryAfterSource, undefined);
+  });
+});
+
 describe('waitFor()', () => {
   const now = Date.parse('2026-11-27T10:00:00Z');
   it('reads Retry-After as seconds or an HTTP date, naming the header', () => {
