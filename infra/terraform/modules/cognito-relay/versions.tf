@@ -7,7 +7,7 @@ terraform {
       source = "hashicorp/aws"
       # lambda logging_config needs 5.31+; native custom_email_sender / custom_sms_sender in the
       # pool's lambda_config has existed since 3.x (hashicorp/terraform-provider-aws#16502).
-      version = ">= 5.31.0"
+      version = ">= 5.31.0, < 7.0.0"
     }
   }
 }
