@@ -2,12 +2,13 @@
  * `CognitoRelay`: everything cognito-relay needs in an AWS account, least-privilege, in one
  * construct — the KMS key Cognito encrypts codes with, the function, its role, the invoke
  * permission, async-invoke settings with a dead-letter queue, alarms, and (optionally) the wiring
- * of a user pool's custom sender triggers. Facts file §4–§5 explain each choice.
+ * of a user pool's custom sender triggers.
  *
  * @example
  *   const pool = new cognito.UserPool(this, 'Users', { signInAliases: { email: true } });
  *   const relay = new CognitoRelay(this, 'Relay', {
  *     userPool: pool,
+ *     keyAdministrators: [CognitoRelay.deploymentRole(this)],
  *     email: {
  *       providers: ['sendgrid'],
  *       from: 'no-reply@example.com',
@@ -99,7 +100,9 @@ export interface CognitoRelayProps {
   /**
    * The pool the relay serves. A `UserPool` defined in this app gets its custom sender triggers
    * and key wired; an imported one (`UserPool.fromUserPoolId`) only scopes the permissions — wire
-   * it with `cognito-relay attach` (see `attachCommand`).
+   * it with `cognito-relay attach` (see `attachCommand`). A pool in another stack works: what
+   * names the pool (invoke permission, pool-scoped grants) goes into the pool's stack, which then
+   * depends on this one, never the reverse.
    */
   userPool?: cognito.IUserPool;
   /** Wire the triggers on `userPool` when it is defined in this app. Default true. */
