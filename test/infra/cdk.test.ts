@@ -779,3 +779,50 @@ describe('the CDK example app with cdk-nag', () => {
     }
   });
 });
+
+describe("CognitoRelay and CDK's built-in CloudFormation validation", () => {
+  /** The findings of aws-cdk-lib's own template rules (schema, intrinsics, best practices). */
+  function cfnValidateFindings(populate: (app: App) => void): string[] {
+    const outdir = mkdtempSync(join(tmpdir(), 'cdk-validate-'));
+    try {
+      const app = new App({ outdir });
+      populate(app);
+      app.synth();
+      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: { pluginName: string; violations: { ruleName: string; description: string }[] }[];
+      };
+      return report.pluginReports.filter((p) => p.pluginName === 'CloudFormation Validate').flatMap((p) => p.violations.map((v) => `${v.ruleName}: ${v.description}`));
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+
+  it('reports nothing on a stack with every feature on, the deployment role as key administrator, and a pool in another stack', () => {
+    const findings = cfnValidateFindings((app) => {
+      const stack = new Stack(app, 'Everything', { env: { account: ACCOUNT, region: REGION } });
+      const pool = new cognito.UserPool(stack, 'Users', { enableSmsRole: true });
+      new CognitoRelay(stack, 'Relay', {
+        userPool: pool, code, keyAdministrators: [CognitoRelay.deploymentRole(stack)], alarmTopic: new sns.Topic(stack, 'Alarms'),
+        email: { providers: ['ses', 'sendgrid'], from: 'no-reply@example.com', sesTemplates: true, secrets: { SENDGRID_API_KEY: secretsmanager.Secret.fromSecretNameV2(stack, 'Sg', 'prod/sendgrid') } },
+        sms: { providers: ['sns', 'eum'], allowedCountries: ['1', '44'], maxPerNumberPerHour: 3 },
+      });
+      const usersStack = new Stack(app, 'OtherUsers', { env: { account: ACCOUNT, region: REGION } });
+      const relayStack = new Stack(app, 'OtherRelay', { env: { account: ACCOUNT, region: REGION } });
+      new CognitoRelay(relayStack, 'Relay', {
+        userPool: new cognito.UserPool(usersStack, 'Pool'), code, keyAdministrators, email: { providers: ['smtp'], from: 'a@example.com' },
+      });
+    });
+    assert.deepEqual(findings, []);
+  });
+
+  it('does report what it should (the check is live): a key administrator ARN with an unresolved placeholder', () => {
+    const findings = cfnValidateFindings((app) => {
+      const stack = new Stack(app, 'Broken', { env: { account: ACCOUNT, region: REGION } });
+      new CognitoRelay(stack, 'Relay', {
+        code, keyAdministrators: [new iam.ArnPrincipal('arn:${AWS::Partition}:iam::111122223333:role/deployer')], email: { providers: ['smtp'], from: 'a@example.com' },
+      });
+    });
+    assert.equal(findings.length, 1);
+    assert.match(findings[0]!, /^E1029: KeyPolicy.Statement.0.Principal.AWS/);
+  });
+});
