@@ -252,3 +252,48 @@ export function duplicateLogicalNames(template: Template & { Mappings?: Record<s
   }
   return duplicates;
 }
+
+/**
+ * Dependency cycles between resources, as CloudFormation orders them: an edge for every `Ref`,
+ * `Fn::GetAtt`, `Fn::Sub` variable naming a resource, and `DependsOn`. CloudFormation refuses a
+ * template with a cycle ("Circular dependency between resources").
+ */
+export function dependencyCycles(template: Template): string[][] {
+  const resources = new Set(Object.keys(template.Resources));
+  const edges = new Map<string, Set<string>>();
+  const collect = (node: unknown, into: Set<string>): void => {
+    if (Array.isArray(node)) return node.forEach((item) => collect(item, into));
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      if (key === 'Ref' && resources.has(value as string)) into.add(value as string);
+      else if (key === 'Fn::GetAtt') into.add(getAttParts(value)[0]);
+      else if (key === 'Fn::Sub') {
+        const [text, variables] = Array.isArray(value) ? (value as [string, unknown]) : [value as string, {}];
+        for (const [, name] of text.matchAll(/\$\{([^}!.]+)[^}]*\}/g)) if (resources.has(name!)) into.add(name!);
+        collect(variables, into);
+      } else collect(value, into);
+    }
+  };
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    const into = new Set<string>([resource.DependsOn ?? []].flat());
+    collect(resource.Properties ?? {}, into);
+    edges.set(id, into);
+  }
+  const cycles: string[][] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): void => {
+    if (state.get(id) === 'done') return;
+    if (state.get(id) === 'visiting') {
+      cycles.push([...path.slice(path.indexOf(id)), id]);
+      return;
+    }
+    state.set(id, 'visiting');
+    path.push(id);
+    for (const next of edges.get(id) ?? []) if (resources.has(next)) visit(next);
+    path.pop();
+    state.set(id, 'done');
+  };
+  for (const id of resources) visit(id);
+  return cycles;
+}

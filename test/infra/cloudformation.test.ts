@@ -20,7 +20,7 @@ import { parse } from 'yaml';
 import { CognitoRelay } from '../../infra/cdk/src/cognito-relay.ts';
 import { PROVIDER_LOADERS } from '../../src/runtime/providers/registry.ts';
 import type { ProviderDefinition } from '../../src/runtime/providers/types.ts';
-import { duplicateLogicalNames, schemaProblems, unresolvedReferences } from './cfn-schema.ts';
+import { dependencyCycles, duplicateLogicalNames, schemaProblems, unresolvedReferences } from './cfn-schema.ts';
 import { brokenRules, readTemplate, render, type Template } from './cfn-yaml.ts';
 import { failedDeliveryRollup } from './emf.ts';
 
@@ -116,7 +116,18 @@ describe('CloudFormation template', () => {
     it(`references only parameters, resources and attributes that exist, for ${scenario}`, () => {
       assert.deepEqual(unresolvedReferences(rendered), []);
     });
+
+    it(`has no circular dependency between resources, for ${scenario}`, () => {
+      assert.deepEqual(dependencyCycles(rendered), []);
+    });
   }
+
+  it('finds a cycle where there is one: a key policy naming the new pool that references the key', () => {
+    const cyclic = structuredClone(newPool);
+    const statements = (cyclic.Resources['Key']!.Properties!['KeyPolicy'] as { Statement: Record<string, unknown>[] }).Statement;
+    statements[1]!['Condition'] = { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': ['UserPool', 'Arn'] } } };
+    assert.deepEqual(dependencyCycles(cyclic), [['Key', 'UserPool', 'Key'], ['Key', 'UserPool', 'Function', 'Key']]);
+  });
 
   it('checks properties against the schemas for real: an unknown, a mistyped and a missing property are all reported', () => {
     const broken = structuredClone(newPool);
