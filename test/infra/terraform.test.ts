@@ -471,17 +471,18 @@ describe('Terraform against the AWS provider schema and the terraform binary', a
     ]);
   });
 
-  it('allows AWS provider v5 and v6, and reads nothing deprecated in v6 (no data.aws_region)', async () => {
+  it('allows AWS provider v5 and v6, and reads the region neither as `name` nor `id` (deprecated in v6)', async () => {
     for (const dir of dirs) {
       const terraform = (trees.get(dir)! as Record<string, Block[]>[]).flatMap((tree) => tree['terraform'] ?? []);
       const constraint = ((terraform[0]!['required_providers'] as Block[])[0]!['aws'] as { version: string }).version;
       for (const schema of PROVIDER_SCHEMAS) assert.ok(satisfies(schema.provider.split(' ')[1]!, constraint), `${dir}: ${constraint} allows ${schema.provider}`);
       assert.ok(!satisfies('7.0.0', constraint), `${dir}: ${constraint} stops before v7, which nothing here was checked against`);
-      assert.deepEqual(expressions(trees.get(dir)!).filter((e) => e.includes('data.aws_region')), [], dir);
-      assert.equal(JSON.stringify(trees.get(dir)!).includes('"aws_region"'), false, dir);
+      // data.aws_region's `name` and `id` are deprecated in v6; the `region` replacing them is not in
+      // v5 (the schema check above reports it against 5.100.0).
+      assert.deepEqual(expressions(trees.get(dir)!).filter((e) => /data\.aws_region\.[a-z_]+\.(name|id)\b/.test(e)), [], dir);
     }
     const locals = Object.assign({}, ...(await load(MODULE_DIR)).locals) as Record<string, string>;
-    assert.equal(locals['region'], '${split("_", var.user_pool_id)[0]}');
+    assert.equal(locals['region'], '${split(".", data.aws_region.current.endpoint)[1]}');
   });
 });
 
@@ -503,26 +504,28 @@ describe('Terraform key policy and SMS defaults', async () => {
     for (const action of ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']) assert.ok(!allows(action), action);
   });
 
-  it('conditions Cognito on the account and the pool, and the relay role on the pool ID, unless the pool references the key', () => {
+  it('conditions Cognito on the account and the pool, and the relay role on the pool ID, when the pool is named for the key policy', () => {
     const [, cognito, relay] = policyDocument(config, 'key');
     assert.deepEqual(cognito!['actions'], ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:CreateGrant']);
     assert.deepEqual(cognito!['condition'], [
       { test: 'StringEquals', variable: 'aws:SourceAccount', values: ['${local.account_id}'] },
-      { test: 'ArnLike', variable: 'aws:SourceArn', values: ['${var.pool_references_key ? "arn:${local.partition}:cognito-idp:${local.region}:${local.account_id}:userpool/*" : local.user_pool_arn}'] },
+      { test: 'ArnLike', variable: 'aws:SourceArn', values: ['arn:${local.partition}:cognito-idp:${local.region}:${local.account_id}:userpool/%{if var.key_policy_user_pool_id == null}*%{else}${var.key_policy_user_pool_id}%{endif}'] },
     ]);
     assert.deepEqual(relay!['actions'], ['kms:Decrypt']);
     assert.deepEqual(relay!['condition'], [
-      { test: 'StringLike', variable: 'kms:EncryptionContext:userpool-id', values: ['${var.pool_references_key ? "${local.region}_*" : var.user_pool_id}'] },
+      { test: 'StringLike', variable: 'kms:EncryptionContext:userpool-id', values: ['${var.key_policy_user_pool_id == null ? "${local.region}_*" : var.key_policy_user_pool_id}'] },
     ]);
   });
 
-  it('requires key administrators for a new key, and the new-pool example sets them and pool_references_key', async () => {
+  it('requires key administrators for a new key; the existing-pool example names its pool for the key policy, the new-pool one cannot', async () => {
     const key = one(config, 'aws_kms_key', 'this');
     const [precondition] = (key['lifecycle'] as Block[])[0]!['precondition'] as Block[];
     assert.equal(precondition!['condition'], '${length(var.key_administrator_arns) > 0}');
     const example = (await load(join(ROOT, 'examples/new-pool'))).module['relay']![0]!;
     assert.equal(example['key_administrator_arns'], '${var.key_administrator_arns}');
-    assert.equal(example['pool_references_key'], true);
+    assert.equal(example['key_policy_user_pool_id'], undefined);
+    const existing = (await load(join(ROOT, 'examples/existing-pool'))).module['relay']![0]!;
+    assert.equal(existing['key_policy_user_pool_id'], '${var.user_pool_id}');
   });
 
   it('requires the SMS country allow-list and limits SMS to 5 per number and hour by default', () => {
@@ -551,5 +554,80 @@ describe('Terraform key policy and SMS defaults', async () => {
       { test: 'StringEquals', variable: 'aws:SourceAccount', values: ['${data.aws_caller_identity.current.account_id}'] },
     ]);
     assert.deepEqual((example.module['relay']![0]!['sms'] as Record<string, unknown>)['allowed_countries'], '${var.sms_allowed_countries}');
+  });
+});
+
+/**
+ * Dependency cycles Terraform would report ("Error: Cycle: …"): every reference is an edge, as in
+ * Terraform's graph, whatever a conditional would pick (Terraform follows references, not values).
+ * A module input is its own node (depending on what the caller passes), and so is each module
+ * output, so a cycle through the module boundary is found the way Terraform finds it.
+ */
+function terraformCycles(rootTrees: unknown[], moduleTrees: unknown[], moduleName = 'relay'): string[][] {
+  const edges = new Map<string, Set<string>>();
+  const refsOf = (prefix: string, node: unknown): Set<string> => {
+    const found = new Set<string>();
+    for (const expression of expressions(node)) {
+      for (const [token] of expression.matchAll(/\b(?:var|local|module|data)\.[a-z0-9_]+(?:\.[a-z0-9_]+)?|\baws_[a-z0-9_]+\.[a-z0-9_]+/g)) {
+        const parts = token.split('.');
+        if (parts[0] === 'module') found.add(`${parts[1]}:output.${parts[2]}`);
+        else if (parts[0] === 'data') found.add(`${prefix}data.${parts[1]}.${parts[2]}`);
+        else if (parts[0] === 'var' || parts[0] === 'local') found.add(`${prefix}${parts[0]}.${parts[1]}`);
+        else found.add(`${prefix}${parts[0]}.${parts[1]}`);
+      }
+    }
+    return found;
+  };
+  const add = (node: string, refs: Set<string>) => edges.set(node, new Set([...(edges.get(node) ?? []), ...refs]));
+  const addTrees = (prefix: string, trees: unknown[]) => {
+    for (const tree of trees as Record<string, unknown>[]) {
+      for (const kind of ['resource', 'data'] as const) {
+        for (const [type, byName] of Object.entries((tree[kind] ?? {}) as Record<string, Record<string, unknown>>)) {
+          for (const [name, body] of Object.entries(byName)) add(`${prefix}${kind === 'data' ? 'data.' : ''}${type}.${name}`, refsOf(prefix, body));
+        }
+      }
+      for (const locals of (tree['locals'] ?? []) as Record<string, unknown>[]) for (const [name, value] of Object.entries(locals)) add(`${prefix}local.${name}`, refsOf(prefix, value));
+      if (prefix) for (const [name, [body]] of Object.entries((tree['output'] ?? {}) as Record<string, [unknown]>)) add(`${prefix}output.${name}`, refsOf(prefix, body));
+      for (const [name, [body]] of Object.entries((tree['module'] ?? {}) as Record<string, [Record<string, unknown>]>)) {
+        for (const [input, value] of Object.entries(body)) if (input !== 'source') add(`${name}:var.${input}`, refsOf(prefix, value));
+      }
+    }
+  };
+  addTrees('', rootTrees);
+  addTrees(`${moduleName}:`, moduleTrees);
+  const cycles: string[][] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (node: string): void => {
+    if (state.get(node) === 'done') return;
+    if (state.get(node) === 'visiting') {
+      cycles.push([...path.slice(path.indexOf(node)), node]);
+      return;
+    }
+    state.set(node, 'visiting');
+    path.push(node);
+    for (const next of edges.get(node) ?? []) visit(next);
+    path.pop();
+    state.set(node, 'done');
+  };
+  for (const node of edges.keys()) visit(node);
+  return cycles;
+}
+
+describe('Terraform dependency graph', async () => {
+  const moduleTrees = await parsedTrees(MODULE_DIR);
+
+  for (const example of ['new-pool', 'existing-pool']) {
+    it(`${example}: no cycle through the module (the pool takes the key and function; the module takes the pool ID)`, async () => {
+      assert.deepEqual(terraformCycles(await parsedTrees(join(ROOT, 'examples', example)), moduleTrees), []);
+    });
+  }
+
+  it('finds the cycle a key policy naming the new pool would make', async () => {
+    const trees = (await parsedTrees(join(ROOT, 'examples/new-pool'))) as Record<string, Record<string, [Record<string, unknown>]>>[];
+    const relay = trees.find((tree) => tree['module']?.['relay'])!['module']!['relay']![0]!;
+    relay['key_policy_user_pool_id'] = '${aws_cognito_user_pool.users.id}';
+    const cycles = terraformCycles(trees, moduleTrees);
+    assert.ok(cycles.some((cycle) => cycle.includes('aws_cognito_user_pool.users') && cycle.includes('relay:aws_kms_key.this')), JSON.stringify(cycles));
   });
 });

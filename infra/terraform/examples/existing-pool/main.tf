@@ -43,7 +43,8 @@ module "relay" {
   lambda_zip_path = "${path.root}/../../../../dist/lambda.zip"
   user_pool_id    = var.user_pool_id
 
-  key_administrator_arns = var.key_administrator_arns
+  key_administrator_arns  = var.key_administrator_arns
+  key_policy_user_pool_id = var.user_pool_id # the pool exists apart from the key: name it
 
   email = {
     providers = ["sendgrid"]

@@ -57,9 +57,9 @@ module "relay" {
   lambda_zip_path = "${path.root}/../../../../dist/lambda.zip"
   user_pool_id    = aws_cognito_user_pool.users.id
 
+  # The pool below takes this module's key_arn, so key_policy_user_pool_id stays unset: the key
+  # policy cannot name a pool that references the key.
   key_administrator_arns = var.key_administrator_arns
-  # The pool below takes this module's key_arn: the key policy cannot name the pool then.
-  pool_references_key = true
 
   email = {
     providers = ["sendgrid"]

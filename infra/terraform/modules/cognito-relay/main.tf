@@ -4,14 +4,15 @@
 # outputs.tf and examples/) — no null_resource, no `aws cognito-idp update-user-pool`.
 
 data "aws_partition" "current" {}
+data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
   partition = data.aws_partition.current.partition
-  # A pool ID starts with its region (eu-west-1_AbCdEf123), and Cognito invokes only functions in
-  # the pool's region. This needs no data.aws_region: its `name` is deprecated in provider v6 and
-  # the `region` that replaces it does not exist before v5.100.
-  region        = split("_", var.user_pool_id)[0]
+  # Not `name` or `id`: both are deprecated in provider v6, and the `region` that replaces them
+  # does not exist in v5 (not even 5.100.0). The EC2 endpoint, ec2.<region>.<dns suffix>, is in
+  # both and deprecated in neither.
+  region        = split(".", data.aws_region.current.endpoint)[1]
   account_id    = data.aws_caller_identity.current.account_id
   user_pool_arn = "arn:${local.partition}:cognito-idp:${local.region}:${local.account_id}:userpool/${var.user_pool_id}"
   key_arn       = var.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn
@@ -105,7 +106,7 @@ data "aws_iam_policy_document" "key" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = [var.pool_references_key ? "arn:${local.partition}:cognito-idp:${local.region}:${local.account_id}:userpool/*" : local.user_pool_arn]
+      values   = ["arn:${local.partition}:cognito-idp:${local.region}:${local.account_id}:userpool/${var.key_policy_user_pool_id == null ? "*" : var.key_policy_user_pool_id}"]
     }
   }
 
@@ -120,7 +121,7 @@ data "aws_iam_policy_document" "key" {
     condition {
       test     = "StringLike"
       variable = "kms:EncryptionContext:userpool-id"
-      values   = [var.pool_references_key ? "${local.region}_*" : var.user_pool_id]
+      values   = [var.key_policy_user_pool_id == null ? "${local.region}_*" : var.key_policy_user_pool_id]
     }
   }
 }

@@ -42,14 +42,17 @@ variable "key_administrator_arns" {
   }
 }
 
-variable "pool_references_key" {
+variable "key_policy_user_pool_id" {
   description = <<-EOT
-    Set true when the pool is created in the same configuration and its lambda_config takes this
-    module's key_arn: the key policy then cannot name the pool (a dependency cycle) and names this
-    account's pools in the region instead; the role's own policy still names the pool exactly.
+    The pool ID again, for the key policy, when the pool exists apart from this module's key
+    (e.g. the pool is wired with `cognito-relay attach`): the policy then lets Cognito and the
+    relay use the key for that pool only. Leave null when the pool is created in the same
+    configuration with kms_key_id = module.relay.key_arn: naming it would be a dependency cycle
+    (Terraform follows references, not values), so the policy names this account's pools in the
+    region instead; the role's own policy still names the pool exactly.
   EOT
-  type        = bool
-  default     = false
+  type        = string
+  default     = null
 }
 
 variable "secrets_kms_key_arns" {
