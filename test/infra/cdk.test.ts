@@ -22,6 +22,8 @@ import cdkNag from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { CognitoRelay, type CognitoRelayProps } from '../../infra/cdk/src/cognito-relay.ts';
 import { RelayExampleStack } from '../../infra/cdk/example/stack.ts';
+import { dependencyCycles, schemaProblems } from './cfn-schema.ts';
+import type { Template as CfnTemplate } from './cfn-yaml.ts';
 import { failedDeliveryRollup } from './emf.ts';
 
 const ACCOUNT = '111122223333';
@@ -825,4 +827,21 @@ describe("CognitoRelay and CDK's built-in CloudFormation validation", () => {
     assert.equal(findings.length, 1);
     assert.match(findings[0]!, /^E1029: KeyPolicy.Statement.0.Principal.AWS/);
   });
+});
+
+describe('CognitoRelay templates against the CloudFormation registry schemas', () => {
+  const asTemplate = (template: Template) => ({ Parameters: {}, Conditions: {}, Outputs: {}, ...template.toJSON() }) as unknown as CfnTemplate;
+  const cases: [string, () => Template][] = [
+    ['a new pool with email and SMS', () => build().template],
+    ['an imported pool', () => build({}, 'imported').template],
+    ['no pool', () => build({}, 'none').template],
+    ['the example app', () => Template.fromStack(new RelayExampleStack(new App(), 'Example', { sendgridSecretName: 'prod/sendgrid', from: 'no-reply@example.com', code, env: { account: ACCOUNT, region: REGION } }))],
+  ];
+  for (const [name, synth] of cases) {
+    it(`${name}: properties match the schemas, and no resource depends on itself`, () => {
+      const template = asTemplate(synth());
+      assert.deepEqual(schemaProblems(template), []);
+      assert.deepEqual(dependencyCycles(template), []);
+    });
+  }
 });
