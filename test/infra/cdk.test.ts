@@ -735,6 +735,21 @@ describe('CognitoRelay with the pool in another stack', () => {
     assert.equal(lambdaConfig['CustomEmailSender']!['LambdaVersion'], 'V1_0');
   });
 
+  it("refuses, with a message, a pool whose own key lives in the pool's stack (that would be a cycle), and accepts the key from the relay's stack", () => {
+    const app = new App();
+    const usersStack = new Stack(app, 'KeyedUsers', { env: { account: ACCOUNT, region: REGION } });
+    const relayStack = new Stack(app, 'KeyedRelay', { env: { account: ACCOUNT, region: REGION } });
+    const poolWithKey = new cognito.UserPool(usersStack, 'Pool', { customSenderKmsKey: new kms.Key(usersStack, 'Key') });
+    assert.throws(
+      () => new CognitoRelay(relayStack, 'Relay', { userPool: poolWithKey, code, email: { providers: ['smtp'], from: 'a@example.com' } }),
+      /custom sender key is defined in stack KeyedUsers, which references this relay \(stack KeyedRelay\)/,
+    );
+    const relayKey = new kms.Key(relayStack, 'RelayKey');
+    const poolWithRelayKey = new cognito.UserPool(usersStack, 'Pool2', { customSenderKmsKey: relayKey });
+    new CognitoRelay(relayStack, 'Relay2', { userPool: poolWithRelayKey, kmsKey: relayKey, code, email: { providers: ['smtp'], from: 'a@example.com' } });
+    assert.doesNotThrow(() => app.synth());
+  });
+
   it('puts what names the pool (invoke permission, decrypt and look-up grants) into the pool stack', () => {
     const [poolId] = ofType(poolResources, 'AWS::Cognito::UserPool')[0]!;
     const [, permission] = ofType(poolResources, 'AWS::Lambda::Permission')[0]!;

@@ -18,7 +18,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Annotations, CfnResource, DefaultStackSynthesizer, Duration, Fn, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, DefaultStackSynthesizer, Duration, Fn, Names, RemovalPolicy, Stack, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -247,6 +247,13 @@ export class CognitoRelay extends Construct {
       throw new Error(
         'CognitoRelay: the user pool already encrypts codes with another KMS key (customSenderKmsKey). Re-keying it would make ' +
           'codes in flight undecryptable and fail every trigger until the relay is redeployed: pass that same key as `kmsKey`, or leave `kmsKey` out to use it.',
+      );
+    }
+    const poolKeyStack = poolKeyArn === undefined ? undefined : owningStack(poolKeyArn);
+    if (poolKeyStack && poolKeyStack !== stack && poolScope !== this) {
+      throw new Error(
+        `CognitoRelay: the user pool's custom sender key is defined in stack ${poolKeyStack.stackName}, which references this relay (stack ${stack.stackName}): ` +
+          'using that key here would be a dependency cycle between the stacks. Define the key in the relay\'s stack and pass it both as the pool\'s customSenderKmsKey and as `kmsKey`, or put the relay in the pool\'s stack.',
       );
     }
     this.usesPoolKey = poolKeyArn !== undefined;
@@ -685,6 +692,12 @@ function existingSenderKeyArn(cfnPool: CfnResource, userPool: cognito.IUserPool)
   const lambdaConfig = (cfnPool as unknown as { lambdaConfig?: unknown }).lambdaConfig;
   const resolved = lambdaConfig === undefined ? undefined : (Stack.of(cfnPool).resolve(lambdaConfig) as { kmsKeyId?: unknown } | undefined);
   return resolved?.kmsKeyId === undefined ? undefined : Token.asString(resolved.kmsKeyId);
+}
+
+/** The stack of the resource a token such as a key ARN refers to, if it refers to one. */
+function owningStack(value: string): Stack | undefined {
+  const target = (Tokenization.reverseString(value).firstToken as { target?: Construct } | undefined)?.target;
+  return target ? Stack.of(target) : undefined;
 }
 
 function sameValue(scope: CfnResource, a: string, b: string): boolean {
