@@ -22,7 +22,9 @@ export function lambdaBuildOptions(options = {}) {
   return {
     bundle: true,
     splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
+    // Short names: each chunk's name is written in the importing code and twice in the zip's
+    // directory; `[name]-[hash]` under `chunks/` cost 0.9 kB of zip.
+    chunkNames: '[hash]',
     outExtension: { '.js': '.mjs' },
     format: 'esm',
     platform: 'node',
