@@ -55,10 +55,10 @@ export interface Decryptor {
   /** Returns the plaintext code. Throws `DecryptError` with a stable `code` on every failure. */
   decrypt(code: string, userPoolId: string): Promise<string>;
   /**
-   * Init-phase warm-up, once per cold start: resolves the KMS client's credentials and endpoint,
+   * Init-phase warm-up, once per cold start: resolves the KMS client's credentials and region,
    * and decrypts a built-in `000000` message with a throwaway KMS client that answers locally
    * (no network), so the first event does not pay for the first run of that code. Never throws;
-   * resolves true when the warm-up decrypt succeeded. The relay's own client sends nothing.
+   * resolves true when the warm-up decrypt succeeded. The relay's own client is not used.
    */
   prime(): Promise<boolean>;
 }
