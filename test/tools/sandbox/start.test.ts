@@ -32,7 +32,7 @@ interface Started {
 
 function startSandboxProcess(args: string[], env: Record<string, string | undefined> = {}): Started {
   // --no-build: other tests use dist/ as it is; rebuilding it here would race them.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/tools/sandbox/main.ts', '--no-build', '--no-rebuild', ...args], {
+  const child = spawn(process.execPath, ['bin/cognito-relay.mjs', 'sandbox', '--no-build', '--no-rebuild', ...args], {
     cwd: root,
     env: { ...ENV, ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -142,8 +142,8 @@ describe('npm start', { timeout: 120_000 }, () => {
 
     // Assess
     assert.equal(await unknown.exit, 2);
-    assert.match(unknown.stderr(), /--prot/);
-    assert.match(unknown.stderr(), /Usage: npm start/);
+    assert.match(unknown.stderr(), /Unknown option --prot\. Did you mean --port\?/);
+    assert.match(unknown.stderr(), /Usage: cognito-relay sandbox/);
     assert.equal(await notANumber.exit, 2);
     assert.match(notANumber.stderr(), /--port must be a port number/);
   });
