@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -52,6 +52,44 @@ async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every process below `root` (pid → command line), from ps. */
+function descendants(root: number): Map<number, string> {
+  const table = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((match) => match !== null)
+    .map((match) => ({ pid: Number(match[1]), ppid: Number(match[2]), args: match[3]! }));
+  const found = new Map<number, string>();
+  let frontier = [root];
+  while (frontier.length > 0) {
+    const children = table.filter((row) => frontier.includes(row.ppid));
+    for (const child of children) found.set(child.pid, child.args);
+    frontier = children.map((child) => child.pid);
+  }
+  return found;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    server.close();
   }
 }
 
@@ -111,6 +149,35 @@ describe('npm start', { timeout: 120_000 }, () => {
 
     // Assess
     assert.equal(await sandbox.exit, 0, sandbox.stderr());
+  });
+
+  it('stops the whole sandbox (function process included) and frees every port when npm start gets SIGTERM', async () => {
+    // Prepare: `npm start` as a user runs it; one invocation, so the function process exists
+    const npm = spawn('npm', ['start', '--', '--no-build', '--no-rebuild', '--port', '0', '--smtp-port', '0'], {
+      cwd: root,
+      env: { ...ENV } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    npm.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    npm.stderr!.resume();
+    const url = await waitFor(() => /Web UI\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1], `the URL in:\n${stdout}`);
+    const ports = [...new Set([...stdout.matchAll(/(?:http|smtp):\/\/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1])))];
+    const fired = await fetch(`${url}/api/invoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ triggerSource: 'CustomEmailSender_SignUp' }) });
+    assert.equal(fired.status, 200);
+    const processes = descendants(npm.pid!);
+
+    // Act
+    process.kill(npm.pid!, 'SIGTERM');
+    const deadline = Date.now() + 15_000;
+    while ([...processes.keys()].some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+
+    // Assess
+    assert.ok([...processes.values()].some((args) => args.includes('lambda-runner')), `the function process was running:\n${[...processes.values()].join('\n')}`);
+    assert.equal(ports.length, 5, `web UI, SMTP, SMS, KMS and Cognito endpoints are printed:\n${stdout}`);
+    const left = [...processes].filter(([pid]) => isRunning(pid));
+    assert.deepEqual(left, [], 'no process of the sandbox is left');
+    for (const port of ports) assert.ok(await portIsFree(port), `port ${port} is free again`);
   });
 
   it('names the port and the flag when the web port is taken', async () => {

@@ -147,7 +147,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const r = info.channels[channel];
     return r.local ? `sandbox inbox (${r.provider === 'smtp' ? 'SMTP' : 'Twilio API'})` : `${r.provider} ${out.dim('(your provider settings)')}`;
   };
-  const label = (text: string) => out.bold(text.padEnd(13));
+  const label = (text: string) => out.bold(text.padEnd(14));
   const lines = [
     '',
     `  ${out.bold('cognito-relay sandbox')} ${mode === 'provider' ? out.yellow('provider mode') : out.dim('local mode')}`,
