@@ -27,7 +27,7 @@ import { startLocalStack, type ChannelRoute, type Env, type LocalStack, type San
 import { buildEvent, prepareScenario, type FireRequest } from '../local/scenario.ts';
 import { startSandboxServer, type SandboxServer } from './server.ts';
 import { checkCodeInMessages, emailView, type CodeCheck, type EmailView, type SmsView } from '../local/views.ts';
-import { locateTemplateError } from './template-errors.ts';
+import { summarizeBuildFailure } from './template-errors.ts';
 
 export { emailView, type CodeCheck, type EmailView, type SmsView } from '../local/views.ts';
 
@@ -275,7 +275,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         const output = await rebuild();
         lastBuild = { at: new Date().toISOString(), ok: true, message: output };
       } catch (error) {
-        const message = locateTemplateError((error as Error).message, { dirs: [templatesDir, builtinDir], builtinDir });
+        const message = summarizeBuildFailure((error as Error).message, { dirs: [templatesDir], builtinDir });
         lastBuild = { at: new Date().toISOString(), ok: false, message };
         if (backup) {
           rmSync(bundleDir, { recursive: true, force: true });

@@ -19,24 +19,59 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
 
 // `<path> does not parse: <reason> at <offset>` (build) or
 // `template <path> (<layer>) does not parse: <reason> at <offset>` (renderer).
-const PATTERN = /(?:template )?(\S+?)(?: \(([^)]*)\))? does not parse: (.*?) at (\d+)(?=$|\n)/gm;
+const PATTERN = /(?:template )?(\S+?)(?: \(([^)]*)\))? does not parse: (.+?) at (\d+)\b/g;
 
+function locate(path: string, layer: string | undefined, reason: string, offset: string, options: { dirs: string[]; builtinDir?: string }): string | undefined {
+  const candidates = isAbsolute(path) ? [path] : (layer === 'built-in' && options.builtinDir ? [options.builtinDir] : options.dirs).map((dir) => join(dir, path));
+  const file = candidates.find((candidate) => existsSync(candidate));
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  } catch {
+    return undefined;
+  }
+  const { line, column } = lineAndColumn(text, openingOf(reason, text, Number(offset)));
+  const shown = relative(process.cwd(), file);
+  const name = shown && !shown.startsWith('..') && !isAbsolute(shown) ? shown : file;
+  return `${name}:${line}:${column}: does not parse: ${reason} (line ${line}, column ${column})`;
+}
+
+/**
+ * Mustache reports an unclosed tag or section where it gave up, the end of the file; the place to
+ * fix is where it was opened. Every tag before the unclosed one did close, so that is the first
+ * `{{` after the last `}}`; an unclosed section is its last `{{#name}}` / `{{^name}}`.
+ */
+function openingOf(reason: string, text: string, offset: number): number {
+  if (reason === 'Unclosed tag') {
+    const opening = text.indexOf('{{', text.lastIndexOf('}}') + 1);
+    return opening === -1 ? offset : opening;
+  }
+  const section = /^Unclosed section "(.+)"$/.exec(reason)?.[1];
+  if (section !== undefined && offset >= text.length) {
+    const escaped = section.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const openings = [...text.matchAll(new RegExp(`\\{\\{\\s*[#^]\\s*${escaped}\\s*\\}\\}`, 'g'))];
+    return openings.at(-1)?.index ?? offset;
+  }
+  return offset;
+}
+
+/** Rewrites each `… does not parse: … at <offset>` in `message` as `path:line:column: …`. */
 export function locateTemplateError(message: string, options: { dirs: string[]; builtinDir?: string }): string {
-  return message.replace(PATTERN, (whole, path: string, layer: string | undefined, reason: string, offset: string) => {
-    const candidates = isAbsolute(path)
-      ? [path]
-      : [...(layer === 'built-in' && options.builtinDir ? [options.builtinDir] : []), ...options.dirs].map((dir) => join(dir, path));
-    const file = candidates.find((candidate) => existsSync(candidate));
-    if (!file) return whole;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-    } catch {
-      return whole;
-    }
-    const { line, column } = lineAndColumn(text, Number(offset));
-    const shown = relative(process.cwd(), file);
-    const name = shown && !shown.startsWith('..') && !isAbsolute(shown) ? shown : file;
-    return `${name}:${line}:${column}: does not parse: ${reason} (line ${line}, column ${column})`;
-  });
+  return message.replace(PATTERN, (whole, path: string, layer: string | undefined, reason: string, offset: string) => locate(path, layer, reason, offset, options) ?? whole);
+}
+
+/**
+ * What a failed build says to a person: one `path:line:column` line per template that does not
+ * parse (esbuild repeats each error, with its own stack trace around it), or else the build's
+ * output without stack frames.
+ */
+export function summarizeBuildFailure(message: string, options: { dirs: string[]; builtinDir?: string }): string {
+  const templates = [...message.matchAll(PATTERN)].map((match) => locate(match[1]!, match[2], match[3]!, match[4]!, options) ?? match[0]);
+  if (templates.length > 0) return [...new Set(templates)].join('\n');
+  return message
+    .split('\n')
+    .filter((line) => !/^\s+at .+\(?.*:\d+:\d+\)?$/.test(line))
+    .join('\n')
+    .trim();
 }
