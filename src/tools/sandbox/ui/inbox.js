@@ -1,6 +1,6 @@
 // The inbox page: the form that fires a trigger, the feed of invocations and messages, and the
 // detail of one (the delivered email or SMS, the handler's log lines and timings).
-import { api, clear, clock, emailFrame, events, h, kib, ms, renderTopbar, toast } from '/common.js';
+import { api, clear, clock, emailFrame, events, fitted, h, kib, ms, renderTopbar, toast } from '/common.js';
 
 const SENT_BY = {
   SignUp: 'Sent after SignUp and managed-login sign-up.',
@@ -46,9 +46,17 @@ function updateFormForTrigger() {
   const trigger = selectedTrigger();
   const ato = trigger.name === 'AccountTakeOverNotification';
   $('#ato-box').hidden = !ato;
-  $('#code').disabled = ato;
+  // ATO carries no code: keep what the user typed for the other triggers, show why it is empty.
+  const code = $('#code');
+  if (ato && !code.disabled) {
+    code.dataset.kept = code.value;
+    code.value = '';
+  } else if (!ato && code.disabled) {
+    code.value = code.dataset.kept ?? '';
+  }
+  code.disabled = ato;
   $('#code-label').textContent = trigger.codeIsTemporaryPassword ? 'Temporary password' : 'Code';
-  $('#code').placeholder = ato ? 'none: Cognito sends null' : trigger.codeIsTemporaryPassword ? 'random password' : 'random 6 digits';
+  $('#code').placeholder = ato ? 'none (null)' : trigger.codeIsTemporaryPassword ? 'random password' : 'random 6 digits';
   $('#trigger-hint').textContent = SENT_BY[trigger.name] ?? '';
   const target = state.channels[trigger.channel];
   $('#fire-label').textContent = target.local
@@ -257,7 +265,7 @@ function tabs(definitions) {
 
 function htmlPreview(html) {
   const stage = h('div', { class: 'frame-stage' });
-  const show = (width) => clear(stage, emailFrame(html, { width, height: 620 }));
+  const show = (width) => clear(stage, width ? fitted(emailFrame(html, { width, height: 620 }), width) : emailFrame(html, { height: 620 }));
   const sizes = [['Desktop', 600], ['Mobile', 375], ['Fit', undefined]];
   const buttons = sizes.map(([label, width], index) => h('button', {
     type: 'button',
@@ -364,8 +372,8 @@ function invocationCard(record) {
         timing('Max memory', t.maxMemoryMb ? `${t.maxMemoryMb} MB` : '–')),
       h('div', { class: 'subhead' }, h('span', {}, `Log lines (${record.logs.length})`), h('span', { class: 'hint', style: 'margin:0' }, 'stdout of the function, as CloudWatch would get it')),
       h('ul', { class: 'logs' },
-        record.logs.length === 0 ? h('li', { class: 'log' }, h('span'), h('span'), h('span', { class: 'hint' }, 'The handler wrote nothing.')) : record.logs.map(logRow),
-        h('li', { class: 'log report' }, h('span'), h('span', { class: 'level level-REPORT' }, 'REPORT'), h('span', {}, report.replace(/^REPORT /, '')))),
+        record.logs.length === 0 ? h('li', { class: 'log' }, h('span', { class: 'log-offset' }), h('span'), h('span', { class: 'hint' }, 'The handler wrote nothing.')) : record.logs.map(logRow),
+        h('li', { class: 'log report' }, h('span', { class: 'log-offset' }), h('span', { class: 'level level-REPORT' }, 'REPORT'), h('span', {}, report.replace(/^REPORT /, '')))),
       h('details', { class: 'text-toggle' },
         h('summary', {}, 'Event sent to the handler'),
         h('pre', { class: 'json' }, JSON.stringify(record.event, null, 2)))));
