@@ -62,8 +62,11 @@ function fit(box) {
   const available = container.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
   const natural = Number(box.dataset.width) + 2;
   const scale = Math.min(1, available / natural);
-  const zoom = scale < 1 ? scale.toFixed(3) : '';
-  if (box.style.zoom !== zoom) {
+  const zoom = scale < 1 ? scale.toFixed(2) : '';
+  // Small moves are ignored: a zoom change can toggle the column's scrollbar, which changes the
+  // room again; reacting to that would reload the frame forever.
+  const current = Number(box.style.zoom || 1);
+  if (Math.abs(current - Number(zoom || 1)) > 0.02) {
     box.style.zoom = zoom;
     // Chromium does not repaint a loaded frame whose ancestor's zoom changed: load it again.
     const frame = box.querySelector('iframe');
