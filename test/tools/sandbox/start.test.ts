@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleStatus } from '../../../src/tools/local/bundle.ts';
+import { runCli, TEST_AWS_ENV } from './run-cli.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const ENV = {
@@ -120,12 +121,19 @@ describe('npm start', { timeout: 120_000 }, () => {
     const smtpPort = Number(/SMTP inbox\s+smtp:\/\/127\.0\.0\.1:(\d+)/.exec(sandbox.stdout())?.[1]);
     const page = await fetch(url);
     const html = await page.text();
+    // The printed KMS stand-in and key are what `encrypt --endpoint-url` needs.
+    const kmsUrl = /KMS stand-in\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(sandbox.stdout())?.[1];
+    const keyArn = /KMS key\s+(arn:aws:kms:\S+)/.exec(sandbox.stdout())?.[1];
+    const encrypted = await runCli(['encrypt', '--endpoint-url', kmsUrl ?? '', '--key-arn', keyArn ?? '', '--pool-id', 'eu-west-1_AbCdEf123', '--code', '123456'], { env: TEST_AWS_ENV });
     sandbox.child.kill('SIGINT');
     const code = await sandbox.exit;
 
     // Assess
     assert.equal(page.status, 200);
     assert.match(html, /Fire a trigger/);
+    for (const endpoint of ['SMS inbox', 'KMS stand-in', 'Cognito']) assert.match(sandbox.stdout(), new RegExp(`${endpoint}\\s+http://127\\.0\\.0\\.1:\\d+`), `${endpoint} in the banner`);
+    assert.equal(encrypted.code, 0, encrypted.stderr);
+    assert.match(encrypted.stdout.trim(), /^[A-Za-z0-9+/]+=*$/, 'a base64 Encryption SDK message');
     assert.match(sandbox.stdout(), /Templates\s+http:\/\/127\.0\.0\.1:\d+\/gallery/);
     assert.equal(code, 0, sandbox.stderr());
     assert.match(sandbox.stdout(), /stopping the sandbox/);
@@ -178,6 +186,23 @@ describe('npm start', { timeout: 120_000 }, () => {
     const left = [...processes].filter(([pid]) => isRunning(pid));
     assert.deepEqual(left, [], 'no process of the sandbox is left');
     for (const port of ports) assert.ok(await portIsFree(port), `port ${port} is free again`);
+  });
+
+  it('prints an access token and a link carrying it when asked to listen on every interface', async () => {
+    // Act
+    const sandbox = startSandboxProcess(['--host', '0.0.0.0', '--port', '0', '--smtp-port', '0']);
+    const link = await waitFor(() => /Web UI\s+(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(sandbox.stdout())?.[1], `the link in:\n${sandbox.stdout()}${sandbox.stderr()}`);
+    const token = /Access token\s+([\w-]+)/.exec(sandbox.stdout())?.[1];
+    const origin = new URL(link).origin;
+    const without = await fetch(`${origin}/api/state`);
+    const withToken = await fetch(`${origin}/api/state`, { headers: { authorization: `Bearer ${token}` } });
+    sandbox.child.kill('SIGINT');
+    await sandbox.exit;
+
+    // Assess
+    assert.ok(token && link.endsWith(`token=${token}`), sandbox.stdout());
+    assert.equal(without.status, 401);
+    assert.equal(withToken.status, 200);
   });
 
   it('names the port and the flag when the web port is taken', async () => {
