@@ -121,6 +121,7 @@ export function renderCommandUsage<T extends CliArgsDef>(command: CliCommand<T>,
  * none is close enough to be a likely typo.
  *
  * @example closest('simualte', ['simulate', 'preview']) // 'simulate'
+ * @example closest('prev', ['simulate', 'preview']) // 'preview'
  */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: { candidate: string; distance: number } | undefined;
@@ -130,7 +131,10 @@ export function closest(word: string, candidates: readonly string[]): string | u
   }
   if (!best) return undefined;
   const tolerance = Math.max(1, Math.floor(Math.max(word.length, best.candidate.length) / 3));
-  return best.distance <= tolerance ? best.candidate : undefined;
+  if (best.distance <= tolerance) return best.candidate;
+  // A beginning that names one candidate only: `sim` → `simulate`, `--smtp` → `--smtp-port`.
+  const started = word.length >= 3 ? candidates.filter((candidate) => candidate.toLowerCase().startsWith(word.toLowerCase())) : [];
+  return started.length === 1 ? started[0] : undefined;
 }
 
 function editDistance(a: string, b: string): number {

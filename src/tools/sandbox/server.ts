@@ -265,6 +265,8 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   });
   app.onError((error, c) => {
     const status = error instanceof HTTPException ? error.status : 500;
+    // A person opening a page gets a sentence; the page's scripts get JSON.
+    if (c.req.method === 'GET' && !c.req.path.startsWith('/api/')) return c.text(`${error.message}\n`, status, { 'cache-control': 'no-store' });
     return c.json({ error: error.message }, status, { 'cache-control': 'no-store' });
   });
 
