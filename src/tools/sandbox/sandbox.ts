@@ -343,20 +343,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
 /**
  * The function's settings checked before it starts, by the Lambda's own `loadConfig` (every
- * problem in one error), so a typo shows at `npm start` rather than at the first fire. Secrets
- * named by ARN are not fetched here: only their shape matters.
+ * problem in one error), so a typo shows at `npm start` rather than at the first fire.
  */
 async function validateSettings(env: Env): Promise<void> {
   const problems: string[] = [];
-  try {
-    await loadConfig(env, { readSecret: async () => 'sandbox-placeholder-secret' });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
+  // Settings kept in Secrets Manager or Parameter Store are only known once fetched, which the
+  // function does with the user's credentials at its first call: then it reports them itself.
+  const fromSecrets = Object.entries(env).some(([name, value]) => value && /_(?:SECRET_ARN|PARAMETER)$/.test(name));
+  if (!fromSecrets) {
+    try {
+      await loadConfig(env, { readSecret: async ({ setting }) => Promise.reject(new Error(`${setting} is read from a secret`)) });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
   }
   // Powertools falls back to INFO on a level it does not know: say so instead of ignoring it.
   const level = env.LOG_LEVEL?.trim();
-  if (level && !(level.toUpperCase() in LogLevel) && !problems.some((problem) => problem.includes('LOG_LEVEL'))) {
+  if (level && !Object.hasOwn(LogLevel, level.toUpperCase()) && !problems.some((problem) => problem.includes('LOG_LEVEL'))) {
     problems.push(`LOG_LEVEL "${level}" is not a log level; use one of ${Object.keys(LogLevel).join(', ')}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);

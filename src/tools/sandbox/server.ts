@@ -24,6 +24,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
@@ -106,11 +107,13 @@ export const FireRequestSchema = v.object(
     clientMetadata: stringRecord('clientMetadata'),
     code: optionalString('code'),
   },
-  'send a JSON object',
+  // Valibot reports a missing key with the object's message; triggerSource is the only required one.
+  'triggerSource is required',
 );
 
 /** Validates a fire request; throws a 400 naming the field. */
 export function parseFireRequest(body: unknown): FireRequest {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HTTPException(400, { message: 'send a JSON object' });
   const result = v.safeParse(FireRequestSchema, body);
   if (!result.success) {
     const issue = result.issues[0];
@@ -197,9 +200,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
 
   const app = new Hono<Env>();
   app.use('*', guard);
-  app.use('/api/*', async (c, next) => {
-    const length = Number(c.req.header('content-length') ?? 0);
-    if (length > MAX_BODY_BYTES) throw new HTTPException(413, { message: 'request body too large' });
+  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'request body too large' }, 413) }), async (c, next) => {
     await next();
     c.header('cache-control', 'no-store');
   });

@@ -162,3 +162,35 @@ describe('sandbox settings', { timeout: 60_000 }, () => {
     }
   });
 });
+
+describe('sandbox request bodies', { timeout: 60_000 }, () => {
+  before(() => useTestAwsEnv());
+
+  it('refuses a body over 256 KiB, with or without a declared length, and names the field a bad request gets wrong', async () => {
+    // Prepare
+    const sandbox = await startSandbox({ port: 0, smtpPort: 0, userEnv: {} });
+    try {
+      const big = JSON.stringify({ triggerSource: 'CustomEmailSender_SignUp', attributes: { padding: 'x'.repeat(300 * 1024) } });
+
+      // Act
+      const declared = await rawRequest(`${sandbox.url}/api/invoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      // Without a length the server stops reading at the limit: a 413, or the connection closed mid-upload.
+      const chunked = await rawRequest(`${sandbox.url}/api/invoke`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, body: big }).catch(
+        (error: NodeJS.ErrnoException) => ({ status: 0, headers: {}, body: error.code ?? error.message }),
+      );
+      const badField = await rawRequest(`${sandbox.url}/api/invoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ triggerSource: 'CustomEmailSender_SignUp', attributes: { email: 42 } }) });
+      const missing = await rawRequest(`${sandbox.url}/api/invoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+
+      // Assess
+      assert.equal(declared.status, 413);
+      assert.ok(chunked.status === 413 || chunked.body === 'ECONNRESET', `refused: ${chunked.status} ${chunked.body}`);
+      assert.equal(badField.status, 400);
+      assert.match(badField.body, /attributes/);
+      assert.equal(missing.status, 400);
+      assert.match(missing.body, /triggerSource is required/);
+      assert.equal(sandbox.invocations().length, 0);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
