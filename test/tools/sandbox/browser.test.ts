@@ -14,22 +14,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { TRIGGERS } from '../../../src/runtime/cognito/triggers.ts';
 import { BUILTIN_TEMPLATES_DIR } from '../../../src/runtime/templates/paths.ts';
 import { startSandbox, type Sandbox } from '../../../src/tools/sandbox/sandbox.ts';
+import { chromiumLaunchOptions } from '../../support/chromium.ts';
 import { useTestAwsEnv } from '../../support/harness.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bundle = join(root, 'dist/lambda/index.mjs');
 const results = join(root, 'test-results');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 async function screenshot(page: Page, name: string, forDocs = false): Promise<void> {
   mkdirSync(results, { recursive: true });
@@ -49,13 +39,12 @@ describe('sandbox web UI', { timeout: 240_000 }, () => {
 
   before(async () => {
     assert.ok(existsSync(bundle), 'run `npm run build` first: the sandbox runs the shipped bundle');
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
     useTestAwsEnv();
     // Named like the repository's folder: the gallery shows the folder's name.
     userTemplates = join(mkdtempSync(join(tmpdir(), 'sandbox-ui-')), 'templates');
     mkdirSync(userTemplates);
     sandbox = await startSandbox({ port: 0, smtpPort: 0, templatesDir: userTemplates, userEnv: { APP_NAME: 'Example' } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await chromium.launch(await chromiumLaunchOptions());
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   });
 
