@@ -1,31 +1,35 @@
 /**
- * Builds a ready relay from the environment: config, decryptor, templates, providers,
- * delivery. Called once per cold start by the Lambda handler, and by the CLI and the sandbox
- * with overrides (their own fetch, template folder, logger).
+ * The composition root: the one place that reads the configuration and constructs every client
+ * and collaborator — KMS client and keyring (the decryptor), providers, the idempotency store
+ * (DynamoDB), logger, metrics, clock, renderer — and hands the built objects down. Nothing below
+ * it reads `process.env` or builds its own dependencies.
+ *
+ * Called once per cold start by the Lambda handler, and by the CLI and the sandbox with
+ * overrides (their own fetch, template folder, logger, decryptor).
  */
-import { loadConfig, type Env, type SecretReader, type ConfiguredProvider } from '../config/config.ts';
-import { loadHostedTemplates } from '../config/hosted-templates.ts';
-import { HOSTED_TEMPLATE_IDS } from '../providers/registry.ts';
+import { loadConfig, type Env, type RelayConfig, type SecretReader } from '../config/config.ts';
 import { providerTemplatesJson } from '../templates/index.ts';
-import { createDecryptor } from '../crypto/decrypt.ts';
+import { createDecryptor, type Decryptor } from '../crypto/decrypt.ts';
 import { createUserLookup, type UserLookup } from '../cognito/recipient.ts';
-import { createDelivery } from '../delivery/deliver.ts';
-import { createLogger, type RelayLogger } from '../observability/logger.ts';
-import type { MetricsSink } from '../observability/metrics.ts';
-import type { EmailProvider, ProviderDeps, SmsProvider } from '../providers/types.ts';
+import { TRIGGERS } from '../cognito/triggers.ts';
+import { createDelivery, type Delivery } from '../delivery/deliver.ts';
+import { systemClock, type Clock, type DeliveryDeps, type DeliveryPolicy } from '../delivery/policy.ts';
+import type { IdempotencyStore } from '../delivery/store.ts';
+import { createLogger, scrubbingLogger, type RelayLogger } from '../observability/logger.ts';
+import { createScrubber } from '../observability/mask.ts';
+import { createEmfMetrics, noMetrics, scrubbingMetrics, type MetricsSink } from '../observability/metrics.ts';
 import type { FetchLike } from '../providers/http.ts';
 import { nodeTransport } from '../providers/transport.ts';
-import { TRIGGERS } from '../cognito/triggers.ts';
-import { ConfigError } from '../errors.ts';
-import { createRelay, type Decryptor, type Relay, type Renderer } from './relay.ts';
-import { createTemplateRenderer } from './renderer.ts';
-import type { RelayConfig } from '../config/config.ts';
+import type { ProviderDeps } from '../providers/types.ts';
 import type { TemplateStore } from '../templates/store.ts';
+import { createRelay, type Relay } from './relay.ts';
+import { createTemplateRenderer, type Renderer } from './renderer.ts';
 
 export interface BootstrapOptions {
   readSecret?: SecretReader;
   /** The providers' HTTP client; `nodeTransport` (node:https, keep-alive) unless given. */
   fetch?: FetchLike;
+  /** Powertools Logger from the configuration unless given (scrubbed either way). */
   logger?: RelayLogger;
   decryptor?: Decryptor;
   lookupUser?: UserLookup;
@@ -34,12 +38,17 @@ export interface BootstrapOptions {
   renderer?: Renderer;
   /** Where delivery metrics go; EMF on Lambda by default, nothing elsewhere. */
   metrics?: MetricsSink;
+  /** An idempotency store instead of the DynamoDB one `IDEMPOTENCY_TABLE` would create. */
+  store?: IdempotencyStore;
+  clock?: Clock;
 }
 
 export interface Bootstrapped {
   relay: Relay;
   config: RelayConfig;
   renderer: Renderer;
+  /** The relay's logger (scrubbed), for the handler to add the Lambda context to. */
+  logger: RelayLogger;
   /**
    * Init-phase warm-up, once per cold start (the Lambda handler awaits it at init): moves
    * first-use costs out of the first invocation. Never throws; skipping it changes no result.
@@ -48,71 +57,118 @@ export interface Bootstrapped {
   close(): Promise<void>;
 }
 
-function createProviders<P>(configured: ConfiguredProvider[], deps: ProviderDeps): P[] {
-  return configured.map((c) => c.definition.create(c.settings, deps) as P);
+/**
+ * The DynamoDB store when `IDEMPOTENCY_TABLE` is set. Imported on demand so the SDK client stays
+ * a chunk of its own that deployments without a table never load.
+ */
+async function createStore(config: RelayConfig): Promise<{ store: IdempotencyStore; destroy(): void } | undefined> {
+  if (config.idempotencyTable === undefined) return undefined;
+  const [{ DynamoDBClient }, { createDynamoStore }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('../delivery/dynamodb-store.ts'),
+  ]);
+  const client = new DynamoDBClient({
+    ...(config.region ? { region: config.region } : {}),
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+    // Delivery has its own deadline; one quick SDK retry is enough.
+    maxAttempts: 2,
+  });
+  return { store: createDynamoStore({ table: config.idempotencyTable, client }), destroy: () => client.destroy() };
 }
 
-export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promise<Bootstrapped> {
-  const config = await loadConfig(env, { readSecret: options.readSecret });
-  // The bundled file first; PROVIDER_TEMPLATES overrides it per provider and trigger.
-  const hosted = loadHostedTemplates(
-    [
-      { json: providerTemplatesJson(), source: 'templates/provider-templates.json' },
-      { json: env.PROVIDER_TEMPLATES, source: 'PROVIDER_TEMPLATES' },
-    ],
-    HOSTED_TEMPLATE_IDS,
-  );
-  if (hosted.problems.length > 0) throw new ConfigError(hosted.problems);
+/**
+ * Interim, for this branch's `createDelivery(options)`, which still reads its policy from an
+ * environment: the policy handed over in that form. Once delivery takes `DeliveryDeps` this whole
+ * function is `return createDelivery(deps)`.
+ */
+function startDelivery(deps: DeliveryDeps): Delivery {
+  const { policy } = deps;
+  return createDelivery({
+    ...deps,
+    env: policyAsEnv(policy, deps.store !== undefined),
+    attemptTimeoutMs: policy.attemptTimeoutMs,
+    now: deps.clock.now,
+    sleep: (ms) => deps.clock.sleep(ms),
+  });
+}
 
-  const deps: ProviderDeps = { fetch: options.fetch ?? nodeTransport, region: config.region };
-  const delivery = createDelivery({
-    email: createProviders<EmailProvider>(config.email?.providers ?? [], deps),
-    sms: createProviders<SmsProvider>(config.sms?.providers ?? [], deps),
-    hostedTemplates: hosted.lookup,
-    // Delivery reads MAX_ATTEMPTS, ATTEMPT_TIMEOUT_MS, IDEMPOTENCY_TABLE, SMS_* from the env.
-    env: config.env,
-    region: config.region,
-    metrics: options.metrics,
-    logger: options.logger,
+function policyAsEnv(policy: DeliveryPolicy, hasStore: boolean): Env {
+  return {
+    MAX_ATTEMPTS: String(policy.maxAttempts),
+    ATTEMPT_TIMEOUT_MS: String(policy.attemptTimeoutMs),
+    CIRCUIT_BREAKER_THRESHOLD: String(policy.breaker.threshold),
+    CIRCUIT_BREAKER_COOLDOWN_MS: String(policy.breaker.cooldownMs),
+    SMS_ALLOWED_COUNTRIES: policy.sms.allowedCountries?.join(','),
+    SMS_MAX_PER_NUMBER_PER_HOUR: policy.sms.maxPerNumberPerHour === undefined ? undefined : String(policy.sms.maxPerNumberPerHour),
+    // The store is handed over built; this only satisfies the old check that a limit has a table.
+    IDEMPOTENCY_TABLE: hasStore ? 'built-by-bootstrap' : undefined,
+  };
+}
+
+/**
+ * @example
+ * const { relay, prime } = await bootstrap(process.env);
+ * await prime();
+ * await relay.handle(event, context);
+ */
+export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promise<Bootstrapped> {
+  const config = await loadConfig(env, { readSecret: options.readSecret, bundledProviderTemplates: providerTemplatesJson() });
+
+  // Everything that leaves the relay goes through one scrubber: logs, metrics, thrown errors.
+  const scrubber = createScrubber({ secrets: config.secrets });
+  const logger = scrubbingLogger(options.logger ?? createLogger({ level: config.logLevel, serviceName: config.serviceName }), scrubber);
+  for (const warning of config.warnings) logger.warn('configuration warning', { warning });
+  const metrics = scrubbingMetrics(
+    options.metrics ?? (config.onLambda ? createEmfMetrics({ serviceName: config.serviceName }) : noMetrics),
+    scrubber.scrub,
+  );
+  const clock = options.clock ?? systemClock;
+
+  const providerDeps: ProviderDeps = { fetch: options.fetch ?? nodeTransport, region: config.region };
+  const built = options.store ? { store: options.store, destroy() {} } : await createStore(config);
+  const delivery = startDelivery({
+    email: (config.email?.providers ?? []).map((p) => p.create(providerDeps)),
+    sms: (config.sms?.providers ?? []).map((p) => p.create(providerDeps)),
+    policy: config.delivery,
+    hostedTemplates: config.hostedTemplates,
+    store: built?.store,
+    logger,
+    metrics,
+    clock,
   });
   const renderer =
     options.renderer ??
-    (await createTemplateRenderer({
-      appName: config.appName,
-      defaultLocale: config.defaultLocale,
-      store: options.templateStore,
-    }));
+    createTemplateRenderer({ appName: config.appName, defaultLocale: config.defaultLocale, store: options.templateStore });
+  // The KMS client and keyring for the pool's key: one client per warm instance.
   const decryptor = options.decryptor ?? createDecryptor({ keyArn: config.kmsKeyArn });
   const relay = createRelay({
     decryptor,
     renderer,
     delivery,
     lookupUser: options.lookupUser ?? createUserLookup(config.region),
-    logger: options.logger ?? createLogger({ level: env.LOG_LEVEL }),
+    logger,
+    scrubber,
     email: config.email ? { from: config.email.from, replyTo: config.email.replyTo } : undefined,
+    now: clock.now,
   });
+
   async function prime(): Promise<void> {
     const work: Promise<unknown>[] = [];
-    if ('prime' in decryptor && typeof decryptor.prime === 'function') work.push((decryptor.prime as () => Promise<unknown>)());
+    if (decryptor.prime) work.push(decryptor.prime());
     // One render per configured channel compiles its templates once (not sent anywhere).
     for (const channel of [config.email ? 'email' : undefined, config.sms ? 'sms' : undefined]) {
       const rule = TRIGGERS.find((t) => t.channel === channel);
       if (!rule) continue;
       try {
-        const variables = renderer.variables({
-          trigger: rule.name,
-          triggerSource: rule.source,
-          channel: rule.channel,
+        renderer.render({
+          rule,
           code: '000000',
           userName: 'prime',
           userAttributes: {},
           clientMetadata: {},
           userPoolId: `${config.region || 'us-east-1'}_prime`,
           region: config.region || 'us-east-1',
-          locale: config.defaultLocale,
         });
-        if (rule.channel === 'email') renderer.renderEmail(rule.name, config.defaultLocale, variables);
-        else renderer.renderSms(rule.name, config.defaultLocale, variables);
       } catch {
         // A template problem is reported by the invocation that needs the template.
       }
@@ -120,5 +176,15 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
     await Promise.all(work);
   }
 
-  return { relay, config, renderer, prime, close: () => delivery.close() };
+  return {
+    relay,
+    config,
+    renderer,
+    logger,
+    prime,
+    async close() {
+      await delivery.close();
+      built?.destroy();
+    },
+  };
 }
