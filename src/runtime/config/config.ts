@@ -13,11 +13,12 @@
 import * as v from 'valibot';
 import { ConfigError } from '../errors.ts';
 import { keyArnProblem, regionOfKeyArn } from '../crypto/key-arn.ts';
+import { emailAddressProblem } from '../cognito/recipient.ts';
 import type { Channel } from '../cognito/triggers.ts';
 import { parseAllowedCountries } from '../delivery/calling-codes.ts';
 import { DELIVERY_DEFAULTS, type DeliveryPolicy } from '../delivery/policy.ts';
 import * as registry from '../providers/registry.ts';
-import { PROVIDER_LOADERS, knownProviders } from '../providers/registry.ts';
+import { PROVIDER_LOADERS } from '../providers/registry.ts';
 import type { Address, EmailProvider, ProviderDefinition, ProviderDeps, SmsProvider } from '../providers/types.ts';
 import { loadHostedTemplates, type HostedTemplateLookup, type HostedTemplateSource } from './hosted-templates.ts';
 
@@ -83,9 +84,10 @@ export interface LoadConfigOptions {
    * `PROVIDER_TEMPLATES` overrides it per provider and trigger.
    */
   bundledProviderTemplates?: string | undefined;
+  /** The provider registry; tests pass definitions of their own. */
+  providers?: typeof PROVIDER_LOADERS | undefined;
 }
 
-const EMAIL_PATTERN = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/;
 const LOCALE_PATTERN = /^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$/;
 // A table name, or its ARN (DynamoDB accepts both as TableName).
 const TABLE_PATTERN = /^(?:arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/)?[A-Za-z0-9_.-]{3,255}$/;
@@ -182,7 +184,10 @@ function emailAddress(name: string) {
     v.pipe(
       v.string(),
       v.trim(),
-      problemCheck((value: string) => (EMAIL_PATTERN.test(value) ? undefined : `${name} "${value}" is not an email address`)),
+      problemCheck((value: string) => {
+        const problem = emailAddressProblem(value);
+        return problem ? `${name} "${value}" ${problem}` : undefined;
+      }),
     ),
   );
 }
@@ -205,8 +210,12 @@ const EnvSchema = v.object({
     v.pipe(
       v.string(),
       v.trim(),
-      v.toUpperCase(),
-      v.picklist(LOG_LEVELS, (issue) => `LOG_LEVEL "${String(issue.input)}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`),
+      v.rawTransform<string, LogLevel>(({ dataset, addIssue, NEVER }) => {
+        const level = LOG_LEVELS.find((name) => name === dataset.value.toUpperCase());
+        if (level) return level;
+        addIssue({ message: `LOG_LEVEL "${dataset.value}" is not a log level; use one of ${LOG_LEVELS.join(', ')}` });
+        return NEVER;
+      }),
     ),
     'INFO',
   ),
@@ -289,13 +298,13 @@ const hostedIdOf = (definition: ProviderDefinition): IdRule | undefined =>
   definition.hostedTemplateId ?? REGISTRY_HOSTED_IDS[definition.name];
 
 /** Hosted-template ids are checked against the configured providers only (see loadHostedTemplates). */
-function hostedTemplatesSchema(configured: ProviderDefinition[], warnings: string[]) {
+function hostedTemplatesSchema(configured: ProviderDefinition[], known: ReadonlySet<string>, warnings: string[]) {
   return v.pipe(
     v.array(v.object({ json: v.undefinedable(v.string()), source: v.string() })),
     v.rawTransform<HostedTemplateSource[], HostedTemplateLookup>(({ dataset, addIssue, NEVER }) => {
       const loaded = loadHostedTemplates(dataset.value, undefined, {
         configured: new Map(configured.map((d) => [d.name, hostedIdOf(d)])),
-        known: new Set([...knownProviders('email'), ...knownProviders('sms')]),
+        known,
       });
       warnings.push(...loaded.warnings);
       for (const problem of loaded.problems) addIssue({ message: problem });
@@ -327,16 +336,17 @@ function relayConfigSchema(input: {
   env: Record<string, string>;
   email: ProviderDefinition<'email'>[] | undefined;
   sms: ProviderDefinition<'sms'>[] | undefined;
+  known: ReadonlySet<string>;
   secrets: string[];
   warnings: string[];
 }) {
-  const { env, email, sms, secrets, warnings } = input;
+  const { env, email, sms, known, secrets, warnings } = input;
   return v.pipe(
     v.object({
       env: EnvSchema,
       emailProviders: v.tuple((email ?? []).map((d) => providerSchema(d))),
       smsProviders: v.tuple((sms ?? []).map((d) => providerSchema(d))),
-      hostedTemplates: hostedTemplatesSchema([...(email ?? []), ...(sms ?? [])], warnings),
+      hostedTemplates: hostedTemplatesSchema([...(email ?? []), ...(sms ?? [])], known, warnings),
     }),
     v.rawCheck(({ addIssue }) => {
       for (const message of crossChecks(env, email !== undefined, sms !== undefined)) addIssue({ message });
@@ -414,7 +424,7 @@ async function resolveProviders<C extends Channel>(
     const definition = loaded[index];
     if (!definition) {
       problems.push(
-        `${channel === 'email' ? 'EMAIL' : 'SMS'}_PROVIDER: unknown ${channel} provider "${name}"; choose one of ${knownProviders(channel).join(', ')}`,
+        `${channel === 'email' ? 'EMAIL' : 'SMS'}_PROVIDER: unknown ${channel} provider "${name}"; choose one of ${Object.keys(loaders).sort().join(', ')}`,
       );
       continue;
     }
@@ -487,19 +497,21 @@ export function secretForms(value: string): string[] {
 export async function loadConfig(rawEnv: Env, options: LoadConfigOptions = {}): Promise<RelayConfig> {
   const env = present(rawEnv);
   const readSecret = options.readSecret ?? defaultSecretReader;
+  const loaders = options.providers ?? PROVIDER_LOADERS;
   const problems: string[] = [];
   const secrets: string[] = [];
   const emailNames = providerNames(env, 'email');
   const smsNames = providerNames(env, 'sms');
   const [email, sms] = await Promise.all([
-    resolveProviders('email', PROVIDER_LOADERS.email, emailNames, env, readSecret, problems, secrets),
-    resolveProviders('sms', PROVIDER_LOADERS.sms, smsNames, env, readSecret, problems, secrets),
+    resolveProviders('email', loaders.email, emailNames, env, readSecret, problems, secrets),
+    resolveProviders('sms', loaders.sms, smsNames, env, readSecret, problems, secrets),
   ]);
 
   const schema = relayConfigSchema({
     env,
     email: emailNames.length > 0 ? email.definitions : undefined,
     sms: smsNames.length > 0 ? sms.definitions : undefined,
+    known: new Set([...Object.keys(loaders.email), ...Object.keys(loaders.sms)]),
     secrets,
     warnings: [],
   });
