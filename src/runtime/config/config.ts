@@ -453,13 +453,31 @@ async function resolveProviders<C extends Channel>(
         const alternatives = spec.secret ? ` (or ${spec.env}_SECRET_ARN / ${spec.env}_PARAMETER)` : '';
         problems.push(`${spec.env}${alternatives} is required by the ${definition.name} provider: ${spec.description}`);
       }
-      const value = settings[spec.env];
-      if (spec.secret && value !== undefined) secrets.push(...secretForms(value));
     }
+    secrets.push(...providerSecrets(definition, settings));
     definitions.push(definition);
     settingsList.push(settings);
   }
   return { definitions, settings: settingsList };
+}
+
+/**
+ * The secret values of one provider's settings, and the HTTP Basic credentials built from them
+ * (`base64(user:secret)`: Twilio's account SID and token, Mailgun's `api` and key), which is the
+ * only form in which an echoed `Authorization` header shows them.
+ */
+function providerSecrets(definition: ProviderDefinition, settings: Record<string, string | undefined>): string[] {
+  const values = definition.settings.map((spec) => ({ secret: spec.secret === true, value: settings[spec.env] }));
+  const users = ['api', '', ...values.map((v) => v.value).filter((value): value is string => value !== undefined && value.length < 256)];
+  const out: string[] = [];
+  for (const { secret, value } of values) {
+    if (!secret || value === undefined) continue;
+    out.push(...secretForms(value));
+    for (const user of users) {
+      out.push(Buffer.from(`${user}:${value}`).toString('base64'), Buffer.from(`${value}:${user}`).toString('base64'));
+    }
+  }
+  return out;
 }
 
 /**

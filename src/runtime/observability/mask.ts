@@ -113,6 +113,7 @@ export type SensitiveKind = 'code' | 'password' | 'secret' | 'email' | 'phone';
 const HTML_FULL: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '/': '&#x2F;', '`': '&#x60;', '=': '&#x3D;' };
 const HTML_COMMON: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' };
 const HTML_MINIMAL: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const HTML_DECIMAL: Record<string, string> = { '&': '&#38;', '<': '&#60;', '>': '&#62;', '"': '&#34;', "'": '&#39;' };
 const escapeWith = (map: Record<string, string>) => (value: string) => value.replace(/[&<>"'/`=]/g, (c) => map[c] ?? c);
 const jsonInner = (value: string) => JSON.stringify(value).slice(1, -1);
 // Some serialisers (Go, .NET, PHP) also escape HTML-significant characters in JSON strings.
@@ -128,12 +129,15 @@ const safely = (encode: (value: string) => string) => (value: string) => {
   }
 };
 
-const TRANSPORT_ENCODINGS = [(v: string) => v, safely(encodeURIComponent), safely(encodeURI), safely(formEncode)];
+const ONCE = [safely(encodeURIComponent), safely(encodeURI), safely(formEncode)];
+// Also twice: an error page that URL-encodes the form body it received.
+const TRANSPORT_ENCODINGS = [(v: string) => v, ...ONCE, ...ONCE.flatMap((outer) => ONCE.map((inner) => (v: string) => outer(inner(v))))];
 const TEXT_ENCODINGS = [
   (v: string) => v,
   escapeWith(HTML_FULL),
   escapeWith(HTML_COMMON),
   escapeWith(HTML_MINIMAL),
+  escapeWith(HTML_DECIMAL),
   jsonInner,
   jsonHtmlSafe,
 ];
@@ -271,7 +275,9 @@ function addPatterns(set: PatternSet, value: string, kind: SensitiveKind): void 
   if (value.length < MIN_SENSITIVE_LENGTH) return;
   const replacement = replacementFor(kind, value);
   const known = new Set(set.patterns.map((p) => p.form));
-  for (const form of encodedForms(value)) {
+  // Providers quote numbers without their `+` too (Vonage's `to` is `447700900123`).
+  const values = kind === 'phone' ? [value, value.replace(/^\+/, '')] : [value];
+  for (const form of values.flatMap(encodedForms)) {
     if (known.has(form)) continue;
     set.patterns.push({ form, replacement, fail: failureFunction(form) });
     set.longest = Math.max(set.longest, form.length);
