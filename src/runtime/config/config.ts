@@ -147,6 +147,8 @@ async function defaultSecretReader(source: { kind: 'secret' | 'parameter'; id: s
 // ---------------------------------------------------------------------------------------------
 // Schema pieces
 
+const trim = v.transform((value: string) => value.trim());
+
 /** A check that reports `problem(value)` when it returns a sentence. Runs even after other issues. */
 function problemCheck<T>(problem: (value: T) => string | undefined) {
   return v.rawCheck<T>(({ dataset, addIssue }) => {
@@ -156,26 +158,25 @@ function problemCheck<T>(problem: (value: T) => string | undefined) {
   });
 }
 
-/** An optional whole number within `range`, named `name` in its message. */
+/** A whole number within `range`, named `name` in its message. */
 function wholeNumber(name: string, range: { min: number; max: number }) {
-  const message = (value: string) => `${name} must be a whole number from ${range.min} to ${range.max}, got "${value}"`;
-  return v.optional(
-    v.pipe(
-      v.string(),
-      v.trim(),
-      v.rawTransform<string, number>(({ dataset, addIssue, NEVER }) => {
-        const value = Number(dataset.value);
-        if (!/^\d+$/.test(dataset.value) || value < range.min || value > range.max) {
-          addIssue({ message: message(dataset.value) });
-          return NEVER;
-        }
-        return value;
-      }),
-    ),
+  return v.pipe(
+    v.string(),
+    trim,
+    v.rawTransform<string, number>(({ dataset, addIssue, NEVER }) => {
+      const value = Number(dataset.value);
+      if (/^\d+$/.test(dataset.value) && value >= range.min && value <= range.max) return value;
+      addIssue({ message: `${name} must be a whole number from ${range.min} to ${range.max}, got "${dataset.value}"` });
+      return NEVER;
+    }),
   );
 }
 
-const optionalText = v.optional(v.pipe(v.string(), v.trim()));
+/** A policy setting: its `DELIVERY_DEFAULTS` entry gives the range and the default. */
+const policyNumber = (name: string, range: { min: number; max: number; default: number }) =>
+  v.optional(wholeNumber(name, range), String(range.default));
+
+const optionalText = v.optional(v.pipe(v.string(), trim));
 /** Values that reach a mail header or a template: one line. */
 const oneLine = v.optional(v.pipe(v.string(), v.transform((s) => s.replace(/[\r\n]+/g, ' ').trim())));
 
@@ -183,7 +184,7 @@ function emailAddress(name: string) {
   return v.optional(
     v.pipe(
       v.string(),
-      v.trim(),
+      trim,
       problemCheck((value: string) => {
         const problem = emailAddressProblem(value);
         return problem ? `${name} "${value}" ${problem}` : undefined;
@@ -203,13 +204,13 @@ const EnvSchema = v.object({
   AWS_ENDPOINT_URL_DYNAMODB: optionalText,
   APP_NAME: oneLine,
   DEFAULT_LOCALE: v.pipe(
-    v.optional(v.pipe(v.string(), v.trim()), 'en'),
+    v.optional(v.pipe(v.string(), trim), 'en'),
     problemCheck((value: string) => (LOCALE_PATTERN.test(value) ? undefined : `DEFAULT_LOCALE "${value}" is not a locale like en or pt-BR`)),
   ),
   LOG_LEVEL: v.optional(
     v.pipe(
       v.string(),
-      v.trim(),
+      trim,
       v.rawTransform<string, LogLevel>(({ dataset, addIssue, NEVER }) => {
         const level = LOG_LEVELS.find((name) => name === dataset.value.toUpperCase());
         if (level) return level;
@@ -219,7 +220,7 @@ const EnvSchema = v.object({
     ),
     'INFO',
   ),
-  POWERTOOLS_SERVICE_NAME: v.optional(v.pipe(v.string(), v.trim()), 'cognito-relay'),
+  POWERTOOLS_SERVICE_NAME: v.optional(v.pipe(v.string(), trim), 'cognito-relay'),
   EMAIL_FROM: emailAddress('EMAIL_FROM'),
   // The display name reaches a header: no CR/LF.
   EMAIL_FROM_NAME: oneLine,
@@ -227,18 +228,18 @@ const EnvSchema = v.object({
   IDEMPOTENCY_TABLE: v.optional(
     v.pipe(
       v.string(),
-      v.trim(),
+      trim,
       problemCheck((value: string) =>
-        TABLE_PATTERN.test(value) ? undefined : `IDEMPOTENCY_TABLE "${value.slice(0, 80)}" is not a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -) or table ARN`,
+        TABLE_PATTERN.test(value) ? undefined : `IDEMPOTENCY_TABLE "${value.slice(0, 80)}" is not a DynamoDB table name or ARN`,
       ),
     ),
   ),
-  MAX_ATTEMPTS: wholeNumber('MAX_ATTEMPTS', DELIVERY_DEFAULTS.maxAttempts),
-  ATTEMPT_TIMEOUT_MS: wholeNumber('ATTEMPT_TIMEOUT_MS', DELIVERY_DEFAULTS.attemptTimeoutMs),
-  UNKNOWN_OUTCOME_RESENDS: wholeNumber('UNKNOWN_OUTCOME_RESENDS', DELIVERY_DEFAULTS.unknownOutcomeResends),
-  CIRCUIT_BREAKER_THRESHOLD: wholeNumber('CIRCUIT_BREAKER_THRESHOLD', DELIVERY_DEFAULTS.breakerThreshold),
-  CIRCUIT_BREAKER_COOLDOWN_MS: wholeNumber('CIRCUIT_BREAKER_COOLDOWN_MS', DELIVERY_DEFAULTS.breakerCooldownMs),
-  SMS_MAX_PER_NUMBER_PER_HOUR: wholeNumber('SMS_MAX_PER_NUMBER_PER_HOUR', DELIVERY_DEFAULTS.smsMaxPerNumberPerHour),
+  MAX_ATTEMPTS: policyNumber('MAX_ATTEMPTS', DELIVERY_DEFAULTS.maxAttempts),
+  ATTEMPT_TIMEOUT_MS: policyNumber('ATTEMPT_TIMEOUT_MS', DELIVERY_DEFAULTS.attemptTimeoutMs),
+  UNKNOWN_OUTCOME_RESENDS: policyNumber('UNKNOWN_OUTCOME_RESENDS', DELIVERY_DEFAULTS.unknownOutcomeResends),
+  CIRCUIT_BREAKER_THRESHOLD: policyNumber('CIRCUIT_BREAKER_THRESHOLD', DELIVERY_DEFAULTS.breakerThreshold),
+  CIRCUIT_BREAKER_COOLDOWN_MS: policyNumber('CIRCUIT_BREAKER_COOLDOWN_MS', DELIVERY_DEFAULTS.breakerCooldownMs),
+  SMS_MAX_PER_NUMBER_PER_HOUR: v.optional(wholeNumber('SMS_MAX_PER_NUMBER_PER_HOUR', DELIVERY_DEFAULTS.smsMaxPerNumberPerHour)),
   SMS_ALLOWED_COUNTRIES: v.optional(
     v.pipe(
       v.string(),
@@ -249,7 +250,6 @@ const EnvSchema = v.object({
       }),
     ),
   ),
-  PROVIDER_TEMPLATES: v.optional(v.string()),
 });
 
 const RawSettings = v.record(v.string(), v.optional(v.string()));
@@ -300,9 +300,13 @@ const hostedIdOf = (definition: ProviderDefinition): IdRule | undefined =>
 /** Hosted-template ids are checked against the configured providers only (see loadHostedTemplates). */
 function hostedTemplatesSchema(configured: ProviderDefinition[], known: ReadonlySet<string>, warnings: string[]) {
   return v.pipe(
-    v.array(v.object({ json: v.undefinedable(v.string()), source: v.string() })),
-    v.rawTransform<HostedTemplateSource[], HostedTemplateLookup>(({ dataset, addIssue, NEVER }) => {
-      const loaded = loadHostedTemplates(dataset.value, undefined, {
+    v.object({ bundled: v.optional(v.string()), env: v.optional(v.string()) }),
+    v.rawTransform<{ bundled?: string | undefined; env?: string | undefined }, HostedTemplateLookup>(({ dataset, addIssue, NEVER }) => {
+      const sources: HostedTemplateSource[] = [
+        { json: dataset.value.bundled, source: BUNDLED_TEMPLATES_SOURCE },
+        { json: dataset.value.env, source: 'PROVIDER_TEMPLATES' },
+      ];
+      const loaded = loadHostedTemplates(sources, undefined, {
         configured: new Map(configured.map((d) => [d.name, hostedIdOf(d)])),
         known,
       });
@@ -344,8 +348,9 @@ function relayConfigSchema(input: {
   return v.pipe(
     v.object({
       env: EnvSchema,
-      emailProviders: v.tuple((email ?? []).map((d) => providerSchema(d))),
-      smsProviders: v.tuple((sms ?? []).map((d) => providerSchema(d))),
+      // Keyed by position: the failover order.
+      emailProviders: v.object(Object.fromEntries((email ?? []).map((d, i) => [i, providerSchema(d)]))),
+      smsProviders: v.object(Object.fromEntries((sms ?? []).map((d, i) => [i, providerSchema(d)]))),
       hostedTemplates: hostedTemplatesSchema([...(email ?? []), ...(sms ?? [])], known, warnings),
     }),
     v.rawCheck(({ addIssue }) => {
@@ -369,17 +374,14 @@ function relayConfigSchema(input: {
                 // crossChecks refuses an email deployment without EMAIL_FROM before this runs.
                 from: { email: e.EMAIL_FROM ?? '', name: e.EMAIL_FROM_NAME || undefined },
                 replyTo: e.EMAIL_REPLY_TO,
-                providers: emailProviders,
+                providers: Object.values(emailProviders),
               },
-        sms: sms === undefined ? undefined : { providers: smsProviders },
+        sms: sms === undefined ? undefined : { providers: Object.values(smsProviders) },
         delivery: {
-          maxAttempts: e.MAX_ATTEMPTS ?? DELIVERY_DEFAULTS.maxAttempts.default,
-          attemptTimeoutMs: e.ATTEMPT_TIMEOUT_MS ?? DELIVERY_DEFAULTS.attemptTimeoutMs.default,
-          unknownOutcomeResends: e.UNKNOWN_OUTCOME_RESENDS ?? DELIVERY_DEFAULTS.unknownOutcomeResends.default,
-          breaker: {
-            threshold: e.CIRCUIT_BREAKER_THRESHOLD ?? DELIVERY_DEFAULTS.breakerThreshold.default,
-            cooldownMs: e.CIRCUIT_BREAKER_COOLDOWN_MS ?? DELIVERY_DEFAULTS.breakerCooldownMs.default,
-          },
+          maxAttempts: e.MAX_ATTEMPTS,
+          attemptTimeoutMs: e.ATTEMPT_TIMEOUT_MS,
+          unknownOutcomeResends: e.UNKNOWN_OUTCOME_RESENDS,
+          breaker: { threshold: e.CIRCUIT_BREAKER_THRESHOLD, cooldownMs: e.CIRCUIT_BREAKER_COOLDOWN_MS },
           sms: { allowedCountries: e.SMS_ALLOWED_COUNTRIES, maxPerNumberPerHour: e.SMS_MAX_PER_NUMBER_PER_HOUR },
         },
         idempotencyTable: e.IDEMPOTENCY_TABLE,
@@ -468,13 +470,13 @@ async function resolveProviders<C extends Channel>(
  */
 function providerSecrets(definition: ProviderDefinition, settings: Record<string, string | undefined>): string[] {
   const values = definition.settings.map((spec) => ({ secret: spec.secret === true, value: settings[spec.env] }));
-  const users = ['api', '', ...values.map((v) => v.value).filter((value): value is string => value !== undefined && value.length < 256)];
+  const users = ['api', ...values.map((v) => v.value).filter((value): value is string => value !== undefined && value.length < 256)];
   const out: string[] = [];
   for (const { secret, value } of values) {
     if (!secret || value === undefined) continue;
     out.push(...secretForms(value));
     for (const user of users) {
-      out.push(Buffer.from(`${user}:${value}`).toString('base64'), Buffer.from(`${value}:${user}`).toString('base64'));
+      out.push(Buffer.from(`${user}:${value}`).toString('base64'));
     }
   }
   return out;
@@ -535,12 +537,9 @@ export async function loadConfig(rawEnv: Env, options: LoadConfigOptions = {}): 
   });
   const parsed = v.safeParse(schema, {
     env,
-    emailProviders: email.settings.map((settings) => ({ raw: settings, typed: settings })),
-    smsProviders: sms.settings.map((settings) => ({ raw: settings, typed: settings })),
-    hostedTemplates: [
-      { json: options.bundledProviderTemplates, source: BUNDLED_TEMPLATES_SOURCE },
-      { json: env.PROVIDER_TEMPLATES, source: 'PROVIDER_TEMPLATES' },
-    ],
+    emailProviders: { ...email.settings.map((settings) => ({ raw: settings, typed: settings })) },
+    smsProviders: { ...sms.settings.map((settings) => ({ raw: settings, typed: settings })) },
+    hostedTemplates: { bundled: options.bundledProviderTemplates, env: env.PROVIDER_TEMPLATES },
   });
   if (!parsed.success) problems.push(...parsed.issues.map(describeIssue));
   if (problems.length > 0 || !parsed.success) throw new ConfigError([...new Set(problems)]);

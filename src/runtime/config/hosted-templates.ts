@@ -44,18 +44,17 @@ export function parseHostedTemplates(
     const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
     return { lookup: { find: () => undefined }, problems: [`${source}${path ? `.${path}` : ''}: ${issue.message}`], map: {} };
   }
-  const map = parsed.output;
+  return { lookup: lookupOf(parsed.output), problems: [], map: parsed.output };
+}
+
+function lookupOf(map: Record<string, Record<string, string | Record<string, string>> | undefined>): HostedTemplateLookup {
   return {
-    lookup: {
-      find(provider, trigger, locale) {
-        const entry = map[provider]?.[trigger];
-        if (entry === undefined || typeof entry === 'string') return entry;
-        const language = locale.split('-')[0] ?? locale;
-        return entry[locale] ?? entry[language] ?? entry.default;
-      },
+    find(provider, trigger, locale) {
+      const entry = map[provider]?.[trigger];
+      if (entry === undefined || typeof entry === 'string') return entry;
+      const language = locale.split('-')[0] ?? locale;
+      return entry[locale] ?? entry[language] ?? entry.default;
     },
-    problems: [],
-    map,
   };
 }
 
@@ -148,6 +147,5 @@ export function loadHostedTemplates(
       }
     }
   }
-  if (problems.length > 0) return { lookup: { find: () => undefined }, problems, warnings };
-  return { ...parseHostedTemplates(JSON.stringify(merged), sources.map((s) => s.source).join(' + ')), warnings };
+  return { lookup: problems.length > 0 ? { find: () => undefined } : lookupOf(merged), problems, warnings };
 }

@@ -13,7 +13,7 @@ import { createDecryptor, type Decryptor } from '../crypto/decrypt.ts';
 import { createUserLookup, type UserLookup } from '../cognito/recipient.ts';
 import { TRIGGERS } from '../cognito/triggers.ts';
 import { createDelivery, type Delivery } from '../delivery/deliver.ts';
-import { systemClock, type Clock, type DeliveryDeps, type DeliveryPolicy } from '../delivery/policy.ts';
+import { systemClock, type Clock, type DeliveryDeps } from '../delivery/policy.ts';
 import type { IdempotencyStore } from '../delivery/store.ts';
 import { createLogger, scrubbingLogger, type RelayLogger } from '../observability/logger.ts';
 import { createScrubber } from '../observability/mask.ts';
@@ -77,32 +77,12 @@ async function createStore(config: RelayConfig): Promise<{ store: IdempotencySto
 }
 
 /**
- * Interim, for this branch's `createDelivery(options)`, which still reads its policy from an
- * environment: the policy handed over in that form. Once delivery takes `DeliveryDeps` this whole
- * function is `return createDelivery(deps)`.
+ * INTERIM, for this branch's `createDelivery(options)`, which still reads its policy from the
+ * environment (already checked by `loadConfig`, so it finds nothing new). Once delivery takes
+ * `DeliveryDeps`, this function is `return createDelivery(deps)`.
  */
-function startDelivery(deps: DeliveryDeps): Delivery {
-  const { policy } = deps;
-  return createDelivery({
-    ...deps,
-    env: policyAsEnv(policy, deps.store !== undefined),
-    attemptTimeoutMs: policy.attemptTimeoutMs,
-    now: deps.clock.now,
-    sleep: (ms) => deps.clock.sleep(ms),
-  });
-}
-
-function policyAsEnv(policy: DeliveryPolicy, hasStore: boolean): Env {
-  return {
-    MAX_ATTEMPTS: String(policy.maxAttempts),
-    ATTEMPT_TIMEOUT_MS: String(policy.attemptTimeoutMs),
-    CIRCUIT_BREAKER_THRESHOLD: String(policy.breaker.threshold),
-    CIRCUIT_BREAKER_COOLDOWN_MS: String(policy.breaker.cooldownMs),
-    SMS_ALLOWED_COUNTRIES: policy.sms.allowedCountries?.join(','),
-    SMS_MAX_PER_NUMBER_PER_HOUR: policy.sms.maxPerNumberPerHour === undefined ? undefined : String(policy.sms.maxPerNumberPerHour),
-    // The store is handed over built; this only satisfies the old check that a limit has a table.
-    IDEMPOTENCY_TABLE: hasStore ? 'built-by-bootstrap' : undefined,
-  };
+function startDelivery(deps: DeliveryDeps, env: Env): Delivery {
+  return createDelivery({ ...deps, env, now: deps.clock.now, sleep: (ms) => deps.clock.sleep(ms) });
 }
 
 /**
@@ -135,7 +115,7 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
     logger,
     metrics,
     clock,
-  });
+  }, env);
   const renderer =
     options.renderer ??
     createTemplateRenderer({ appName: config.appName, defaultLocale: config.defaultLocale, store: options.templateStore });

@@ -89,8 +89,6 @@ export function createRelay(deps: RelayDeps) {
     try {
       const event = parseEvent(rawEvent);
       const { rule } = event;
-      scrubber.protect(event.userAttributes.email, 'email');
-      scrubber.protect(event.userAttributes.phone_number, 'phone');
       deps.logger.appendKeys({ triggerSource: rule.source, userPoolId: event.userPoolId });
       const recipient = await findRecipient({
         channel: rule.channel,

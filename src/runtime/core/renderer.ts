@@ -7,6 +7,7 @@
  * any part is refused instead of delivered (a template typo such as `{{name}` swallows the rest of
  * the template silently).
  */
+import Mustache from 'mustache';
 import type { TriggerRule } from '../cognito/triggers.ts';
 import { TemplateError } from '../errors.ts';
 import { buildTemplateVariables, createRenderer, defaultTemplateStore, resolveLocale, type TemplateStore } from '../templates/index.ts';
@@ -63,10 +64,8 @@ export function createTemplateRenderer(options: { appName: string; defaultLocale
   };
 }
 
-// The ways a template may write the code into HTML: escaped by `{{code}}` (mustache escapes
-// & < > " ' / ` =), or verbatim by `{{{code}}}`.
-const MUSTACHE_HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '/': '&#x2F;', '`': '&#x60;', '=': '&#x3D;' };
-const htmlForms = (code: string) => [code, code.replace(/[&<>"'/`=]/g, (c) => MUSTACHE_HTML[c] ?? c)];
+// The ways a template may write the code into HTML: escaped by `{{code}}`, or verbatim by `{{{code}}}`.
+const htmlForms = (code: string) => [code, Mustache.escape(code)];
 
 /**
  * The parts of a rendered message that should show the code but do not: `email HTML`,

@@ -47,51 +47,17 @@ function cut(text: string, limit: number): string {
   return text.length > limit ? `${text.slice(0, limit)}${ELLIPSIS}` : text;
 }
 
-// Characters that end an address when scanning outwards from an `@` (as the old pattern did).
-const NOT_IN_ADDRESS = new Set([...' \t\r\n\f\v@<>()[]"\',;:']);
-const isLetter = (c: string | undefined): boolean => c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
-
-/**
- * Masks the addresses in `text` in one pass: from each `@`, outwards while the characters can
- * belong to an address; the domain must end in a dot and two or more letters.
- */
-function maskEmailsIn(text: string): string {
-  let out = '';
-  let copied = 0;
-  let from = 0;
-  for (;;) {
-    const at = text.indexOf('@', from);
-    if (at < 0) break;
-    let start = at;
-    while (start > copied && !NOT_IN_ADDRESS.has(text[start - 1] ?? ' ') && !/\s/.test(text[start - 1] ?? ' ')) start -= 1;
-    let end = at + 1;
-    while (end < text.length && !NOT_IN_ADDRESS.has(text[end] ?? ' ') && !/\s/.test(text[end] ?? ' ')) end += 1;
-    // The domain ends after the last ".letters" (a trailing full stop is not part of it).
-    let domainEnd = -1;
-    for (let i = end - 1; i > at + 1; i -= 1) {
-      if (text[i] === '.' && isLetter(text[i + 1]) && isLetter(text[i + 2])) {
-        domainEnd = i + 1;
-        while (domainEnd < end && isLetter(text[domainEnd])) domainEnd += 1;
-        break;
-      }
-    }
-    if (start < at && domainEnd > 0) {
-      out += text.slice(copied, start) + maskEmail(text.slice(start, domainEnd));
-      copied = domainEnd;
-      from = domainEnd;
-    } else {
-      from = at + 1;
-    }
-  }
-  return out + text.slice(copied);
-}
+// An address starts only where a token starts (the lookbehind), so a long run of address-like
+// characters is tried from one position, not from each of its characters (which made the old
+// pattern quadratic).
+const EMAIL_IN_TEXT = /(?<![^\s@<>()[\]"',;:])[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[A-Za-z]{2,}/g;
 
 // With or without the `+`: providers often quote numbers bare (Vonage's `to` is `447700900123`).
 // Bounded repetitions only, so this cannot backtrack beyond 15 characters per position.
 const PHONE_IN_TEXT = /\+\d{7,15}\b|\b\d{8,15}\b/g;
 
 function maskContactsIn(text: string): string {
-  return maskEmailsIn(text).replace(PHONE_IN_TEXT, (phone) => maskPhone(phone));
+  return text.replace(EMAIL_IN_TEXT, (email) => maskEmail(email)).replace(PHONE_IN_TEXT, (phone) => maskPhone(phone));
 }
 
 /**
@@ -110,11 +76,16 @@ export function redactContacts(text: string): string {
 
 export type SensitiveKind = 'code' | 'password' | 'secret' | 'email' | 'phone';
 
-const HTML_FULL: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '/': '&#x2F;', '`': '&#x60;', '=': '&#x3D;' };
-const HTML_COMMON: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' };
-const HTML_MINIMAL: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-const HTML_DECIMAL: Record<string, string> = { '&': '&#38;', '<': '&#60;', '>': '&#62;', '"': '&#34;', "'": '&#39;' };
-const escapeWith = (map: Record<string, string>) => (value: string) => value.replace(/[&<>"'/`=]/g, (c) => map[c] ?? c);
+const NAMED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const hex = (c: string) => `&#x${c.charCodeAt(0).toString(16)};`;
+// Mustache's `{{…}}` (named, hex for the rest), minimal escapers (& < > only), numeric ones.
+const escapeWith = (pattern: RegExp, entity: (c: string) => string) => (value: string) => value.replace(pattern, entity);
+const HTML_ESCAPES = [
+  escapeWith(/[&<>"'/`=]/g, (c) => NAMED[c] ?? (c === "'" ? '&#39;' : hex(c))),
+  escapeWith(/[&<>"']/g, (c) => NAMED[c] ?? hex(c)),
+  escapeWith(/[&<>]/g, (c) => NAMED[c] ?? c),
+  escapeWith(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
+];
 const jsonInner = (value: string) => JSON.stringify(value).slice(1, -1);
 // Some serialisers (Go, .NET, PHP) also escape HTML-significant characters in JSON strings.
 const jsonHtmlSafe = (value: string) =>
@@ -132,15 +103,7 @@ const safely = (encode: (value: string) => string) => (value: string) => {
 const ONCE = [safely(encodeURIComponent), safely(encodeURI), safely(formEncode)];
 // Also twice: an error page that URL-encodes the form body it received.
 const TRANSPORT_ENCODINGS = [(v: string) => v, ...ONCE, ...ONCE.flatMap((outer) => ONCE.map((inner) => (v: string) => outer(inner(v))))];
-const TEXT_ENCODINGS = [
-  (v: string) => v,
-  escapeWith(HTML_FULL),
-  escapeWith(HTML_COMMON),
-  escapeWith(HTML_MINIMAL),
-  escapeWith(HTML_DECIMAL),
-  jsonInner,
-  jsonHtmlSafe,
-];
+const TEXT_ENCODINGS = [(v: string) => v, ...HTML_ESCAPES, jsonInner, jsonHtmlSafe];
 
 /**
  * The forms a value takes when a provider echoes a request back: raw, URL- or form-encoded,
@@ -193,11 +156,6 @@ function danglingPrefix(text: string, end: number, pattern: Pattern): number {
   return k < form.length ? k : 0;
 }
 
-// Credentials in echoed headers travel encoded (`Basic base64(user:token)`), so no form of the
-// token is visible: the scheme names what follows as a credential.
-const CREDENTIAL_SCHEMES = ['basic ', 'bearer ', 'accesskey ', 'key=', 'token '];
-const isTokenChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9+/=._~-]/.test(c);
-
 /** ASCII-only lower-casing: keeps every index where it was (`toLowerCase` may not). */
 const asciiLower = (text: string) => text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
 
@@ -219,13 +177,6 @@ function scrubPatterns(text: string, patterns: readonly Pattern[], longest: numb
   for (const { form, replacement } of patterns) {
     for (let i = lower.indexOf(form); i >= 0 && i < limit; i = lower.indexOf(form, i + form.length)) {
       hits.push({ start: i, end: i + form.length, replacement });
-    }
-  }
-  for (const scheme of CREDENTIAL_SCHEMES) {
-    for (let i = lower.indexOf(scheme); i >= 0 && i < limit; i = lower.indexOf(scheme, i + scheme.length)) {
-      let end = i + scheme.length;
-      while (end < window.length && isTokenChar(window[end])) end += 1;
-      if (end - i - scheme.length >= 8) hits.push({ start: i + scheme.length, end, replacement: '[credential]' });
     }
   }
   // A text someone else already cut ("… code is 3100…") may end inside a form: drop that tail.

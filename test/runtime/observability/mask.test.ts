@@ -56,7 +56,8 @@ describe('masking', () => {
 
 describe('scrubber', () => {
   const API_KEY = 'SG.live-0123456789abcdefABCDEF.xyz';
-  const scrubber = createScrubber({ secrets: [API_KEY, 'ab'] });
+  // As loadConfig lists them: the key, and the HTTP Basic credentials built with it.
+  const scrubber = createScrubber({ secrets: [API_KEY, Buffer.from(`AC123:${API_KEY}`).toString('base64'), 'ab'] });
 
   it('removes the code, the temporary password and the secrets in every echoed encoding', () => {
     const password = 'Ab1<x>9! &=+/%';
