@@ -30,7 +30,7 @@ export function emailAddressProblem(email: string): string | undefined {
   if (email.length > 254 || email.lastIndexOf('@') > 64) return 'is longer than an email address may be';
   if (CONTROL.test(email)) return 'contains a control or invisible character (e.g. NUL), which mailers drop or rewrite';
   if (REINTERPRETED.test(email)) {
-    return 'contains white space or one of : ; \\ " < > ( ) [ ] , (a mailer would read a group, quote, comment, name or second address)';
+    return 'contains white space or a character a mailer would reinterpret (: ; \\ " < > ( ) [ ] ,)';
   }
   if (!DOT_ATOM_ADDRESS.test(email)) return 'is not an email address like name@example.com';
   return undefined;

@@ -122,7 +122,7 @@ export function loadHostedTemplates(
         if (!rule) {
           const able = [...scope.configured].filter(([, r]) => r).map(([name]) => name);
           problems.push(
-            `${source}.${provider}: ${provider} cannot send provider-hosted templates${able.length > 0 ? `; configured providers that can: ${able.join(', ')}` : ''}`,
+            `${source}.${provider}: ${provider} cannot send provider-hosted templates${able.length > 0 ? `; ${able.join(', ')} can` : ''}`,
           );
           continue;
         }

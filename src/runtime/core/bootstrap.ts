@@ -9,7 +9,9 @@
  */
 import { loadConfig, type Env, type RelayConfig, type SecretReader } from '../config/config.ts';
 import { providerTemplatesJson } from '../templates/index.ts';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { createDecryptor, type Decryptor } from '../crypto/decrypt.ts';
+import { regionOfKeyArn } from '../crypto/key-arn.ts';
 import { createUserLookup, type UserLookup } from '../cognito/recipient.ts';
 import { TRIGGERS } from '../cognito/triggers.ts';
 import { createDelivery, type Delivery } from '../delivery/deliver.ts';
@@ -97,7 +99,7 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
   // Everything that leaves the relay goes through one scrubber: logs, metrics, thrown errors.
   const scrubber = createScrubber({ secrets: config.secrets });
   const logger = scrubbingLogger(options.logger ?? createLogger({ level: config.logLevel, serviceName: config.serviceName }), scrubber);
-  for (const warning of config.warnings) logger.warn('configuration warning', { warning });
+  for (const warning of config.warnings) logger.warn(warning);
   const metrics = scrubbingMetrics(
     options.metrics ?? (config.onLambda ? createEmfMetrics({ serviceName: config.serviceName }) : noMetrics),
     scrubber.scrub,
@@ -119,8 +121,10 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
   const renderer =
     options.renderer ??
     createTemplateRenderer({ appName: config.appName, defaultLocale: config.defaultLocale, store: options.templateStore });
-  // The KMS client and keyring for the pool's key: one client per warm instance.
-  const decryptor = options.decryptor ?? createDecryptor({ keyArn: config.kmsKeyArn });
+  // One KMS client per warm instance, in the key's region (KMS keys are regional); the decryptor
+  // builds a keyring trusting exactly that key around it.
+  const decryptor =
+    options.decryptor ?? createDecryptor({ keyArn: config.kmsKeyArn, kmsClient: new KMSClient({ region: regionOfKeyArn(config.kmsKeyArn) }) });
   const relay = createRelay({
     decryptor,
     renderer,

@@ -91,6 +91,6 @@ export function assertCarriesCode(rule: TriggerRule, code: string | undefined, m
   if (missing.length === 0) return;
   throw new TemplateError(
     `the ${rule.name} message (locale ${message.locale}) does not contain the code in its ${missing.join(', ')}: ` +
-      'not sending a message the user cannot use. Check the template for a typo that swallows {{code}} (e.g. an unclosed tag)',
+      'not sending a message the user cannot use. Look for a typo that swallows {{code}}, such as an unclosed tag',
   );
 }
