@@ -14,9 +14,6 @@ import type { RelayLogger } from '../observability/logger.ts';
 import type { Address } from '../providers/types.ts';
 import { assertCarriesCode, type Renderer } from './renderer.ts';
 
-export type { Decryptor } from '../crypto/decrypt.ts';
-export type { Renderer } from './renderer.ts';
-
 /** The subset of Lambda's context the relay uses. */
 export interface InvocationContext {
   awsRequestId?: string;

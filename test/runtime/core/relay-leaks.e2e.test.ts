@@ -8,6 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { captureLogger, startHarness, type Harness } from '../../support/harness.ts';
 import type { RecordedRequest, ScriptedResponse } from '../../support/fake-provider.ts';
@@ -153,6 +154,25 @@ describe('relay: nothing sensitive leaves through a provider that echoes the req
       assert.match(logger.text(), /\[code\]/, 'the log says where the code was');
     } finally {
       h.twilio.script({ status: 201, body: { sid: 'SM0123456789abcdef0123456789abcdef', status: 'queued' } });
+    }
+  });
+
+  it('fails fast, scrubbed, on a 1 MB hostile error body that quotes the code', async () => {
+    const logger = captureLogger();
+    const { relay } = await h.relay({ EMAIL_PROVIDER: 'sendgrid', SENDGRID_API_KEY: SENDGRID_KEY, MAX_ATTEMPTS: '1' }, { logger });
+    // Base64-like text with no separator: what made the old redaction quadratic (13–15 s for 120 kB).
+    const filler = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODkrLw'.repeat(22_000).slice(0, 1_000_000);
+    h.sendgrid.script({ status: 400, body: `code 616161 ${filler}` });
+    try {
+      const started = performance.now();
+      const error = await relay.handle(h.event('CustomEmailSender_SignUp', await h.encrypt('616161'))).catch((e: unknown) => e);
+      const ms = performance.now() - started;
+      assert.ok(error instanceof Error);
+      assert.ok(ms < 3_000, `${ms.toFixed(0)} ms`);
+      assert.match(error.message, /sendgrid rejected the message \(HTTP 400\): code \[code\] QUJD/);
+      assert.ok(!logger.text().includes('616161'));
+    } finally {
+      h.sendgrid.script({ status: 202, headers: { 'x-message-id': 'sg-message-1' } });
     }
   });
 });
