@@ -39,6 +39,11 @@ export interface CheckOptions {
    * deployment adds); a name `a.b` also allows sections `{{#a}}…{{/a}}`.
    */
   extraVariables?: readonly string[] | undefined;
+  /**
+   * Check every file's tags and variable names (default true). A bundle's files were checked when
+   * it was built, so the cold-start check renders only.
+   */
+  checkFiles?: boolean | undefined;
   /** How a file is named in problems; default `<layer name>: <relative path>`. */
   fileName?: ((layerName: string, path: string) => string) | undefined;
 }
@@ -157,7 +162,7 @@ function checkSentinel(store: TemplateStore, options: CheckOptions): TemplatePro
 export function checkTemplates(store: TemplateStore, options: CheckOptions = {}): TemplateProblem[] {
   const known = knownNames(options.extraVariables ?? []);
   known.add(CONTENT_PARTIAL);
-  const fileProblems = checkFiles(store, known, options.fileName ?? ((layerName, path) => `${layerName}: ${path}`));
+  const fileProblems = options.checkFiles === false ? [] : checkFiles(store, known, options.fileName ?? ((layerName, path) => `${layerName}: ${path}`));
   // A file that does not parse would only repeat itself as render failures.
   if (fileProblems.some((problem) => problem.message.startsWith('does not parse'))) return fileProblems;
   return [...fileProblems, ...checkSentinel(store, options)];
