@@ -1,8 +1,8 @@
 /**
  * KMS key ARN checks. The Encryption SDK's KMS keyring only tries data keys whose provider info
  * equals one of its key ARNs, and Cognito writes the full key ARN there; a key ID or an alias
- * therefore matches nothing and fails late with "unencryptedDataKey has not been set"
- * (facts §3, §8). We refuse them up front with a message that says what to use instead.
+ * therefore matches nothing and fails late with "unencryptedDataKey has not been set".
+ * We refuse them up front with a message that says what to use instead.
  */
 
 const KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):key\/([A-Za-z0-9-]{1,128})$/;

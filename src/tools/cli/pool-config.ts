@@ -166,7 +166,7 @@ export function parseArn(text: string): ParsedArn | undefined {
 
 /**
  * A KMS key ARN (`arn:aws:kms:<region>:<account>:key/<id>`). Cognito rejects a bare key ID, and an
- * alias ARN never matches the data key Cognito writes (facts §3, §4).
+ * alias ARN never matches the data key Cognito writes (it records the key ARN).
  */
 export function isKmsKeyArn(text: string): boolean {
   return /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/.test(text);
