@@ -9,7 +9,8 @@
  */
 import { loadConfig, type Env, type RelayConfig, type SecretReader } from '../config/config.ts';
 import { BUILTIN_DEFAULT_LOCALE, defaultTemplateStore, providerTemplatesJson } from '../templates/index.ts';
-import { assertTemplates } from '../templates/check.ts';
+import { checkCodeInTemplates } from '../templates/code-check.ts';
+import { TemplateError } from '../errors.ts';
 import { createDecryptor, type Decryptor } from '../crypto/decrypt.ts';
 import { createKmsDecryptClient } from '../crypto/kms-decrypt.ts';
 import { regionOfKeyArn } from '../crypto/key-arn.ts';
@@ -92,7 +93,10 @@ async function createStore(config: RelayConfig): Promise<{ store: IdempotencySto
 function checkTemplatesAtColdStart(store: TemplateStore, config: RelayConfig): void {
   if (config.defaultLocale === BUILTIN_DEFAULT_LOCALE) return;
   const channels = [...(config.email ? ['email' as const] : []), ...(config.sms ? ['sms' as const] : [])];
-  assertTemplates(store, { defaultLocale: config.defaultLocale, channels, checkFiles: false });
+  const problems = checkCodeInTemplates(store, { defaultLocale: config.defaultLocale, channels });
+  if (problems.length > 0) {
+    throw new TemplateError(`templates are not safe to send with DEFAULT_LOCALE=${config.defaultLocale}:\n  - ${problems.map((p) => `${p.file}: ${p.message}`).join('\n  - ')}`);
+  }
 }
 
 /**
