@@ -81,6 +81,58 @@ export const REPLACEMENTS = [
       'duplexify/index.js',
     ],
   },
+  // nodemailer features the SMTP provider never turns on: the relay builds the transport from
+  // SMTP_URL (host, user, password) and sends rendered text and HTML only. Each stand-in throws a
+  // clear error if it is ever reached; together they are 9 kB of zip.
+  {
+    name: "nodemailer's well-known services table",
+    why: 'named services (`service: "gmail"`) only; SMTP_URL always names the host',
+    kind: 'module',
+    specifier: /^\.\.\/well-known\/index\.js$/,
+    replacement: 'src/runtime/providers/email/nodemailer-unused/well-known.ts',
+    proof: 'test/runtime/providers/email/smtp.test.ts (a real SMTP server)',
+    pins: {
+      'nodemailer/dist/esm/well-known/index.js': 'f8650526ad95f67315e60daf3408c0de633667c46b0a3db11d363b87bd94c1d4',
+      'nodemailer/dist/esm/smtp-pool/index.js': '646cd34663192dcbc1a9688e7945d9c94e01d93cb4831ce1a8f41eca9fd25772',
+    },
+  },
+  {
+    name: "nodemailer's OAuth2 client",
+    why: 'only for `auth.type: "OAuth2"`; the relay authenticates with the user and password of SMTP_URL',
+    kind: 'module',
+    specifier: /^\.\.\/xoauth2\/index\.js$/,
+    replacement: 'src/runtime/providers/email/nodemailer-unused/xoauth2.ts',
+    proof: 'test/runtime/providers/email/smtp.test.ts (a real SMTP server)',
+    pins: {
+      'nodemailer/dist/esm/xoauth2/index.js': '4d2e8df384118d6a2d0cedf23c9f8e839ac9800be83a39a7b0f1f83eec454f0d',
+      'nodemailer/dist/esm/smtp-pool/pool-resource.js': '85100e0a12b34235a8356cc75212ff32b3e13e85626ad4777fe8ec37fb60e7c5',
+    },
+  },
+  {
+    name: "nodemailer's DKIM signer",
+    why: 'only with a `dkim` option, which the relay never passes',
+    kind: 'module',
+    specifier: /^\.\.\/dkim\/index\.js$/,
+    replacement: 'src/runtime/providers/email/nodemailer-unused/dkim.ts',
+    proof: 'test/runtime/providers/email/smtp.test.ts (a real SMTP server)',
+    pins: {
+      'nodemailer/dist/esm/dkim/index.js': 'ab8957956cc99dd90f752929d0ed118d892c23e7c41a71e33bf26c25126b317c',
+      'nodemailer/dist/esm/mailer/index.js': 'e1de6a259bf3d1e1978db1254aa9863ff9ea26dcbc146fc7ada2b2b565531329',
+    },
+  },
+  {
+    name: "nodemailer's URL fetcher",
+    why: 'only for attachments or content given as a URL (`href`, `path`); relay messages carry neither',
+    kind: 'module',
+    specifier: /^\.\.\/fetch\/index\.js$/,
+    replacement: 'src/runtime/providers/email/nodemailer-unused/fetch.ts',
+    proof: 'test/runtime/providers/email/smtp.test.ts (a real SMTP server)',
+    pins: {
+      'nodemailer/dist/esm/fetch/index.js': '3369592507c6c8cb294b79c915391ba3033eaf51fecf3fff238dcadd75332f5e',
+      'nodemailer/dist/esm/mime-node/index.js': '394532611f4cc5dd72d85d84da713c01185364f89d8038923d10d1f308d16b8b',
+      'nodemailer/dist/esm/shared/index.js': '523b6c27d906d4bbfa922fefd3ff6a5d68856cf9a3c66383a3a6158d9c14a1d2',
+    },
+  },
   {
     name: "nodemailer's MIME table, common types only",
     why: 'a third of the SMTP chunk (76 kB minified) is a table nodemailer reads only for attachments; see slim-mime-types.mjs',
