@@ -105,8 +105,11 @@ export interface CognitoLocalSignUp {
   userSub: string;
   /** cognito-local's `UserStatus` for the user afterwards (`UNCONFIRMED`). */
   status: string | undefined;
-  /** The invocation cognito-local's CustomEmailSender call made (in `invocations()`). */
-  invocationId: number | undefined;
+  /**
+   * The invocation cognito-local's CustomEmailSender call made (in `invocations()`), and whether
+   * the function delivered. Like Cognito, cognito-local answers SignUp the same either way.
+   */
+  invocation: { id: number; ok: boolean; error?: InvocationError } | undefined;
   /** The code read from the email the sandbox inbox received; absent when the mail went to a real provider. */
   code: string | undefined;
   cognitoLocal: CognitoLocalInfo;
@@ -384,23 +387,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     async signUp({ email, password }) {
       const local = await startCognitoLocal();
       const firstId = nextId;
-      // cognito-local waits for its CustomEmailSender call before it answers, so the record is there.
+      // cognito-local waits for its CustomEmailSender call before it answers (Cognito does not:
+      // it invokes custom senders asynchronously), so the record is there.
       const recordOfThisCall = () =>
         records.find((r) => r.origin === 'cognito-local' && r.id >= firstId && r.recipient?.toLowerCase() === email.toLowerCase());
-      let userSub: string;
-      try {
-        ({ userSub } = await local.signUp(email, password));
-      } catch (error) {
-        // cognito-local only says the Lambda failed: add what the function answered.
-        const failed = recordOfThisCall();
-        if (failed && !failed.ok && failed.error) (error as Error).message += `; the function answered ${failed.error.name}: ${failed.error.message}`;
-        throw error;
-      }
+      const { userSub } = await local.signUp(email, password);
       const record = recordOfThisCall();
       const text = record?.emails[0]?.text ?? '';
       // cognito-local's codes are six digits.
       const code = /\b(\d{6})\b/.exec(text)?.[1];
-      return { userSub, status: await local.userStatus(email), invocationId: record?.id, code, cognitoLocal: cognitoLocalInfo! };
+      return {
+        userSub,
+        status: await local.userStatus(email),
+        invocation: record ? { id: record.id, ok: record.ok, ...(record.error ? { error: record.error } : {}) } : undefined,
+        code,
+        cognitoLocal: cognitoLocalInfo!,
+      };
     },
     async confirm({ email, code }) {
       const local = await startCognitoLocal();

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startSandbox, type CognitoLocalSignUp, type InvocationRecord, type Sandbox, type SandboxInfo } from '../../../src/tools/sandbox/sandbox.ts';
+import { startFakeProvider, type FakeProvider } from '../../support/fake-provider.ts';
 import { useTestAwsEnv } from '../../support/harness.ts';
 
 const bundle = fileURLToPath(new URL('../../../dist/lambda/index.mjs', import.meta.url));
@@ -65,7 +66,8 @@ describe('sandbox: sign up through cognito-local', { timeout: 120_000 }, () => {
     assert.equal(signUp.status, 200, signUp.json.error);
     assert.equal(signUp.json.status, 'UNCONFIRMED');
     const { invocations } = await get<{ invocations: InvocationRecord[] }>(sandbox, '/api/invocations');
-    const record = invocations.find((r) => r.id === signUp.json.invocationId);
+    assert.equal(signUp.json.invocation?.ok, true, JSON.stringify(signUp.json.invocation?.error));
+    const record = invocations.find((r) => r.id === signUp.json.invocation?.id);
     assert.ok(record, 'the cognito-local invocation is in the invocation list');
     assert.equal(record.origin, 'cognito-local');
     assert.equal(record.triggerSource, 'CustomEmailSender_SignUp');
@@ -115,5 +117,81 @@ describe('sandbox: sign up through cognito-local', { timeout: 120_000 }, () => {
     assert.match(again.json.error ?? '', /UsernameExistsException/);
     const confirmed = await post<{ status: string }>(sandbox, '/api/cognito-local/confirm', { email, code: first.json.code });
     assert.equal(confirmed.json.status, 'CONFIRMED');
+  });
+});
+
+describe('sandbox: cognito-local routes follow the access rules', { timeout: 60_000 }, () => {
+  let sandbox: Sandbox;
+
+  before(async () => {
+    useTestAwsEnv();
+    sandbox = await startSandbox({ port: 0, smtpPort: 0, host: '0.0.0.0', userEnv: {} });
+  });
+
+  after(async () => {
+    await sandbox?.close();
+  });
+
+  it('refuses a sign-up without the access token, or from another origin, and starts nothing', async () => {
+    // Prepare
+    const body = JSON.stringify({ email: 'ada@example.com', password: PASSWORD });
+    const json = { 'content-type': 'application/json' };
+
+    // Act
+    const withoutToken = await fetch(`${sandbox.origin}/api/cognito-local/sign-up`, { method: 'POST', headers: json, body });
+    const confirmWithoutToken = await fetch(`${sandbox.origin}/api/cognito-local/confirm`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'ada@example.com', code: '123456' }) });
+    const crossOrigin = await fetch(`${sandbox.origin}/api/cognito-local/sign-up`, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${sandbox.token}`, origin: 'https://evil.example' },
+      body,
+    });
+    const notJson = await fetch(`${sandbox.origin}/api/cognito-local/sign-up`, { method: 'POST', headers: { 'content-type': 'text/plain', authorization: `Bearer ${sandbox.token}` }, body });
+
+    // Assess
+    assert.equal(withoutToken.status, 401);
+    assert.equal(confirmWithoutToken.status, 401);
+    assert.equal(crossOrigin.status, 403);
+    assert.equal(notJson.status, 415);
+    assert.equal(sandbox.info().cognitoLocal, undefined, 'cognito-local was not started');
+    assert.equal(sandbox.stack.smtp.messages.length, 0);
+  });
+});
+
+describe('sandbox: a sign-up the function cannot deliver (provider mode)', { timeout: 60_000 }, () => {
+  let sandbox: Sandbox;
+  let sendgrid: FakeProvider;
+
+  before(async () => {
+    useTestAwsEnv();
+    // SendGrid refusing the key, as it does for a revoked one.
+    sendgrid = await startFakeProvider({ status: 401, body: { errors: [{ message: 'The provided authorization grant is invalid, expired, or revoked' }] } });
+    sandbox = await startSandbox({
+      port: 0,
+      smtpPort: 0,
+      mode: 'provider',
+      userEnv: { EMAIL_PROVIDER: 'sendgrid', SENDGRID_API_KEY: 'SG.revoked', SENDGRID_BASE_URL: sendgrid.url, EMAIL_FROM: 'no-reply@acme.test' },
+    });
+  });
+
+  after(async () => {
+    await sandbox?.close();
+    await sendgrid?.close();
+  });
+
+  it("says the function failed (with its error) while cognito-local, like Cognito, still created the user", async () => {
+    // Act
+    const signUp = await post<CognitoLocalSignUp>(sandbox, '/api/cognito-local/sign-up', { email: 'ada@example.com', password: PASSWORD });
+
+    // Assess
+    assert.equal(signUp.status, 200, signUp.json.error);
+    assert.equal(signUp.json.status, 'UNCONFIRMED');
+    assert.equal(signUp.json.code, undefined);
+    assert.equal(signUp.json.invocation?.ok, false);
+    assert.equal(signUp.json.invocation?.error?.name, 'ProviderError');
+    assert.match(signUp.json.invocation?.error?.message ?? '', /sendgrid.*401.*SENDGRID_API_KEY/);
+    const failed = sandbox.invocations().find((r) => r.id === signUp.json.invocation?.id);
+    assert.equal(failed?.origin, 'cognito-local');
+    assert.equal(failed?.triggerSource, 'CustomEmailSender_SignUp');
+    assert.ok(sendgrid.requests.length >= 1, 'the function did try the provider');
   });
 });

@@ -423,9 +423,12 @@ async function busy(button, text, work) {
   }
 }
 
-function showUserStatus(status) {
+function showUserStatus(status, invocation) {
   const local = state.cognitoLocal;
   clear($('#cl-result'),
+    invocation && !invocation.ok ? h('p', { class: 'callout callout-bad', id: 'cl-error' },
+      `cognito-local created the user, but the function failed: ${invocation.error?.name ?? 'Error'}: ${invocation.error?.message ?? ''}. `,
+      'Cognito would answer SignUp the same way: the user never learns the code did not go out.') : null,
     h('div', { class: 'cl-status' },
       h('span', {}, 'Status in cognito-local'),
       h('span', { class: `pill ${status === 'CONFIRMED' ? 'pill-ok' : 'pill-warn'}`, id: 'cl-status' }, status ?? 'unknown')),
@@ -442,9 +445,9 @@ function signUpThroughCognitoLocal() {
     $('#cl-code').value = result.code ?? '';
     $('#cl-code-hint').textContent = result.code
       ? 'Read from the email in the inbox. Change it to see a wrong code refused.'
-      : 'Sent through your provider: type the code from the message.';
-    showUserStatus(result.status);
-    if (result.invocationId) selected = `inv-${result.invocationId}`;
+      : result.invocation?.ok ? 'Sent through your provider: type the code from the message.' : 'No code was delivered.';
+    showUserStatus(result.status, result.invocation);
+    if (result.invocation) selected = `inv-${result.invocation.id}`;
     await refresh();
   });
 }
