@@ -2,11 +2,12 @@
  * The "Sign up through cognito-local" panel of the sandbox page in a real browser (Debian's
  * Chromium driven by playwright-core): sign up, see the invocation and the email cognito-local
  * caused, refuse a wrong code, confirm with the delivered one. cognito-local and the shipped
- * bundle are real (`npm run build` first).
+ * bundle are real (`npm run build` first). With UPDATE_SCREENSHOTS=1 the screenshot is copied to
+ * docs/images/.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -84,5 +85,6 @@ describe('sandbox web UI: sign up through cognito-local', { timeout: 120_000 }, 
     assert.equal(await page.locator('.feed-item').count(), 1, 'confirming sends nothing (and Enter did not sign up again)');
     mkdirSync(join(root, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(root, 'test-results', 'sandbox-cognito-local.png') });
+    if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(join(root, 'test-results', 'sandbox-cognito-local.png'), join(root, 'docs/images/sandbox-cognito-local.png'));
   });
 });
