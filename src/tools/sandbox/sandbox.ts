@@ -359,13 +359,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // Loaded at first use: the emulator (a development dependency) and the Cognito client stay
       // out of a sandbox that never uses them.
       const { startCognitoLocalRelay } = await import('../local/cognito-local.ts');
-      const local = await startCognitoLocalRelay({
-        stack,
-        relay: { kind: 'invoke', invoke: async (event) => {
-          const record = await invokeForCognitoLocal(event);
-          return { ok: record.ok, ...(record.error ? { error: record.error } : {}) };
-        } },
-      });
+      const invoke = async (event: unknown) => {
+        const record = await invokeForCognitoLocal(event);
+        return { ok: record.ok, ...(record.error ? { error: record.error } : {}) };
+      };
+      const local = await startCognitoLocalRelay({ stack, relay: { kind: 'invoke', invoke } });
       cognitoLocalInfo = { url: local.cognitoUrl, version: local.cognitoLocalVersion, userPoolId: local.userPoolId, clientId: local.clientId };
       server?.broadcast('cognito-local', cognitoLocalInfo);
       options.onCognitoLocal?.(cognitoLocalInfo);
