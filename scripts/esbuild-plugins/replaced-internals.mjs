@@ -17,13 +17,14 @@
  * await build({ ..., plugins: [replacedInternalsPlugin()] });
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { slimMimeTypesSource } from './slim-mime-types.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const nodeModules = join(root, 'node_modules');
+// Real path: esbuild reports the files it loads by their real path, also when node_modules is a link.
+const nodeModules = existsSync(join(root, 'node_modules')) ? realpathSync(join(root, 'node_modules')) : join(root, 'node_modules');
 
 /**
  * kind `module`: imports of `specifier` from the pinned files resolve to `replacement`;

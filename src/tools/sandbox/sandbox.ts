@@ -8,6 +8,9 @@
  * const sandbox = await startSandbox({ port: 0, smtpPort: 0 });
  * console.log(sandbox.url);
  * const record = await sandbox.fire({ triggerSource: 'CustomEmailSender_SignUp', attributes: { email: 'ada@example.com' } });
+ * // The same flow driven by cognito-local (started at first use), its trigger run by this sandbox's function:
+ * const { code } = await sandbox.cognitoLocal.signUp({ email: 'ada@example.com', password: 'Passw0rd!' });
+ * await sandbox.cognitoLocal.confirm({ email: 'ada@example.com', code: code! });
  * await sandbox.close();
  */
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,10 +21,11 @@ import { LogLevel } from '@aws-lambda-powertools/logger';
 import { loadConfig } from '../../runtime/config/config.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 import { BUILTIN_TEMPLATES_DIR, userTemplatesDir } from '../../runtime/templates/paths.ts';
-import { TRIGGERS } from '../../runtime/cognito/triggers.ts';
+import { findTrigger, TRIGGERS } from '../../runtime/cognito/triggers.ts';
 import { SAMPLE_POOL_ID } from '../local/sample-events.ts';
 import { DEFAULT_BUNDLE, bundleStatus } from '../local/bundle.ts';
 import { createGallery, watchTemplates } from './gallery.ts';
+import type { CognitoLocalRelay } from '../local/cognito-local.ts';
 import { startLambdaProcess, type InvocationError, type LambdaProcess, type LogLine } from '../local/lambda-process.ts';
 import { startLocalStack, type ChannelRoute, type Env, type LocalStack, type SandboxMode } from '../local/local-stack.ts';
 import { buildEvent, prepareScenario, type FireRequest } from '../local/scenario.ts';
@@ -40,13 +44,18 @@ export interface InvocationRecord {
   requestId: string;
   at: string;
   mode: SandboxMode;
+  /** Who invoked the function: the sandbox's form (`fire`), or cognito-local on a real API call. */
+  origin: 'sandbox' | 'cognito-local';
   triggerSource: string;
   trigger: string;
   channel: 'email' | 'sms';
   userName: string;
   /** Who the message was for (from the form; shown in the UI only, never logged). */
   recipient: string | undefined;
-  /** The plaintext code, so the page can show what to look for. Null for AccountTakeOverNotification. */
+  /**
+   * The plaintext code, so the page can show what to look for. Null for AccountTakeOverNotification,
+   * and for cognito-local's calls (it makes and encrypts the code itself; only the mail shows it).
+   */
   code: string | null;
   clientMetadata: Record<string, string> | null;
   ok: boolean;
@@ -54,6 +63,7 @@ export interface InvocationRecord {
   /** From the handler's `delivered` log line. */
   delivered?: { provider: string; messageId?: string; locale?: string };
   coldStart: boolean;
+  /** `encryptMs` is 0 for cognito-local's calls (it encrypts before calling). */
   timings: { encryptMs: number; initMs?: number; durationMs: number; wallMs: number; maxMemoryMb?: number };
   logs: LogLine[];
   /** The event exactly as handed to the handler. */
@@ -78,6 +88,43 @@ export interface SandboxInfo {
   locales: string[];
   templates: { userDir: string; builtinDir: string };
   lastBuild?: { at: string; ok: boolean; message: string };
+  /** The cognito-local emulator, once the first sign-up through it started it. */
+  cognitoLocal?: CognitoLocalInfo;
+}
+
+export interface CognitoLocalInfo {
+  /** The Cognito endpoint, e.g. `http://127.0.0.1:40123` (point an app's Cognito client here). */
+  url: string;
+  version: string;
+  userPoolId: string;
+  clientId: string;
+}
+
+/** What a sign-up through cognito-local did. */
+export interface CognitoLocalSignUp {
+  userSub: string;
+  /** cognito-local's `UserStatus` for the user afterwards (`UNCONFIRMED`). */
+  status: string | undefined;
+  /**
+   * The invocation cognito-local's CustomEmailSender call made (in `invocations()`), and whether
+   * the function delivered. Like Cognito, cognito-local answers SignUp the same either way.
+   */
+  invocation: { id: number; ok: boolean; error?: InvocationError } | undefined;
+  /** The code read from the email the sandbox inbox received; absent when the mail went to a real provider. */
+  code: string | undefined;
+  cognitoLocal: CognitoLocalInfo;
+}
+
+/**
+ * The sign-up flow through cognito-local (the npm Cognito emulator): it makes the code, encrypts
+ * it with the Encryption SDK under the sandbox's KMS stand-in key and calls this sandbox's
+ * function as CustomEmailSender. Started at first use (2–4 s), closed with the sandbox.
+ */
+export interface SandboxCognitoLocal {
+  signUp(request: { email: string; password: string }): Promise<CognitoLocalSignUp>;
+  confirm(request: { email: string; code: string }): Promise<{ status: string | undefined }>;
+  /** Null until the first sign-up started it. */
+  info(): CognitoLocalInfo | undefined;
 }
 
 export interface SandboxOptions {
@@ -100,6 +147,8 @@ export interface SandboxOptions {
   onInvocation?: (record: InvocationRecord) => void;
   /** Called after each automatic rebuild. */
   onRebuild?: (result: { ok: boolean; message: string }) => void;
+  /** Called once cognito-local has started (the terminal prints its endpoint). */
+  onCognitoLocal?: (info: CognitoLocalInfo) => void;
 }
 
 export interface Sandbox {
@@ -121,6 +170,7 @@ export interface Sandbox {
   clear(): void;
   /** The next invocation is a cold start. */
   restartFunction(): Promise<void>;
+  cognitoLocal: SandboxCognitoLocal;
   close(): Promise<void>;
 }
 
@@ -191,73 +241,172 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       locales: gallery.locales(),
       templates: { userDir: templatesDir, builtinDir },
       ...(lastBuild ? { lastBuild } : {}),
+      ...(cognitoLocalInfo ? { cognitoLocal: cognitoLocalInfo } : {}),
     };
+  };
+
+  type RecordFacts = Pick<InvocationRecord, 'origin' | 'triggerSource' | 'trigger' | 'channel' | 'userName' | 'recipient' | 'code' | 'clientMetadata'> & {
+    encryptMs: number;
+  };
+
+  /** Invokes the function with `event` and records what it did and what arrived. Run inside `enqueue`. */
+  const invokeAndRecord = async (event: unknown, facts: RecordFacts): Promise<InvocationRecord> => {
+    firing = true;
+    try {
+      const before = { email: stack.smtp.messages.length, sms: stack.sms.messages.length };
+      const outcome = await lambda.invoke(event);
+      const id = nextId++;
+      const emails = stack.smtp.messages.slice(before.email).map((mail) => emailView(mail, id));
+      const sms = stack.sms.messages.slice(before.sms).map((message) => ({ ...message, kind: 'sms' as const, invocationId: id }));
+      for (const email of emails) attributed.set(`email:${email.id}`, id);
+      for (const message of sms) attributed.set(`sms:${message.id}`, id);
+      const deliveredLine = outcome.logs.find((line) => line.json?.['message'] === 'delivered')?.json;
+      const { encryptMs, ...described } = facts;
+      const record: InvocationRecord = {
+        id,
+        requestId: outcome.requestId,
+        at: new Date().toISOString(),
+        mode,
+        ...described,
+        ok: outcome.ok,
+        ...(outcome.error ? { error: outcome.error } : {}),
+        ...(deliveredLine
+          ? {
+              delivered: {
+                provider: String(deliveredLine['provider'] ?? ''),
+                ...(deliveredLine['messageId'] ? { messageId: String(deliveredLine['messageId']) } : {}),
+                ...(deliveredLine['locale'] ? { locale: String(deliveredLine['locale']) } : {}),
+              },
+            }
+          : {}),
+        coldStart: outcome.coldStart,
+        timings: {
+          encryptMs: round(encryptMs),
+          ...(outcome.initMs === undefined ? {} : { initMs: round(outcome.initMs) }),
+          durationMs: round(outcome.durationMs),
+          wallMs: round(outcome.wallMs),
+          ...(outcome.maxMemoryMb === undefined ? {} : { maxMemoryMb: outcome.maxMemoryMb }),
+        },
+        logs: outcome.logs,
+        event,
+        emails,
+        sms,
+        ...(facts.code && (emails.length > 0 || sms.length > 0) ? { codeCheck: checkCodeInMessages(facts.code, emails, sms) } : {}),
+      };
+      records.unshift(record);
+      records.length = Math.min(records.length, MAX_RECORDS);
+      server?.broadcast('invocation', { id });
+      options.onInvocation?.(record);
+      return record;
+    } finally {
+      firing = false;
+    }
   };
 
   const fire = (request: FireRequest): Promise<InvocationRecord> => {
     // Validate before queueing, so a bad request fails at once.
     const scenario = prepareScenario(request);
     return enqueue(async () => {
-      firing = true;
-      try {
-        stack.users.put(scenario.userPoolId, scenario.userName, scenario.profile);
-        const encryptStarted = performance.now();
-        const event = await buildEvent(scenario, (code) => stack.encrypt(code, scenario.userPoolId));
-        const encryptMs = performance.now() - encryptStarted;
-        const before = { email: stack.smtp.messages.length, sms: stack.sms.messages.length };
-        const outcome = await lambda.invoke(event);
-        const id = nextId++;
-        const emails = stack.smtp.messages.slice(before.email).map((mail) => emailView(mail, id));
-        const sms = stack.sms.messages.slice(before.sms).map((message) => ({ ...message, kind: 'sms' as const, invocationId: id }));
-        for (const email of emails) attributed.set(`email:${email.id}`, id);
-        for (const message of sms) attributed.set(`sms:${message.id}`, id);
-        const deliveredLine = outcome.logs.find((line) => line.json?.['message'] === 'delivered')?.json;
-        const record: InvocationRecord = {
-          id,
-          requestId: outcome.requestId,
-          at: new Date().toISOString(),
-          mode,
-          triggerSource: scenario.rule.source,
-          trigger: scenario.rule.name,
-          channel: scenario.rule.channel,
-          userName: scenario.userName,
-          recipient: scenario.rule.channel === 'email' ? scenario.profile.email : scenario.profile.phone_number,
-          code: scenario.code ?? null,
-          clientMetadata: scenario.clientMetadata,
-          ok: outcome.ok,
-          ...(outcome.error ? { error: outcome.error } : {}),
-          ...(deliveredLine
-            ? {
-                delivered: {
-                  provider: String(deliveredLine['provider'] ?? ''),
-                  ...(deliveredLine['messageId'] ? { messageId: String(deliveredLine['messageId']) } : {}),
-                  ...(deliveredLine['locale'] ? { locale: String(deliveredLine['locale']) } : {}),
-                },
-              }
-            : {}),
-          coldStart: outcome.coldStart,
-          timings: {
-            encryptMs: round(encryptMs),
-            ...(outcome.initMs === undefined ? {} : { initMs: round(outcome.initMs) }),
-            durationMs: round(outcome.durationMs),
-            wallMs: round(outcome.wallMs),
-            ...(outcome.maxMemoryMb === undefined ? {} : { maxMemoryMb: outcome.maxMemoryMb }),
-          },
-          logs: outcome.logs,
-          event,
-          emails,
-          sms,
-          ...(scenario.code && (emails.length > 0 || sms.length > 0) ? { codeCheck: checkCodeInMessages(scenario.code, emails, sms) } : {}),
-        };
-        records.unshift(record);
-        records.length = Math.min(records.length, MAX_RECORDS);
-        server?.broadcast('invocation', { id });
-        options.onInvocation?.(record);
-        return record;
-      } finally {
-        firing = false;
-      }
+      stack.users.put(scenario.userPoolId, scenario.userName, scenario.profile);
+      const encryptStarted = performance.now();
+      const event = await buildEvent(scenario, (code) => stack.encrypt(code, scenario.userPoolId));
+      return invokeAndRecord(event, {
+        origin: 'sandbox',
+        encryptMs: performance.now() - encryptStarted,
+        triggerSource: scenario.rule.source,
+        trigger: scenario.rule.name,
+        channel: scenario.rule.channel,
+        userName: scenario.userName,
+        recipient: scenario.rule.channel === 'email' ? scenario.profile.email : scenario.profile.phone_number,
+        code: scenario.code ?? null,
+        clientMetadata: scenario.clientMetadata,
+      });
     });
+  };
+
+  // -------------------------------------------------------------------------------------------
+  // cognito-local, started at the first sign-up through it, its trigger run by this function.
+
+  let cognitoLocalStart: Promise<CognitoLocalRelay> | undefined;
+  let cognitoLocalInfo: CognitoLocalInfo | undefined;
+  let closing = false;
+
+  /** The event cognito-local sent, recorded like a fired trigger (the code stays encrypted). */
+  const invokeForCognitoLocal = (event: unknown) =>
+    enqueue(async () => {
+      const e = (event ?? {}) as { triggerSource?: unknown; userName?: unknown; request?: { userAttributes?: Record<string, unknown>; clientMetadata?: unknown } };
+      const triggerSource = String(e.triggerSource ?? '(none)');
+      const rule = findTrigger(triggerSource);
+      const channel = rule?.channel ?? (triggerSource.startsWith('CustomSMSSender_') ? 'sms' : 'email');
+      const recipient = e.request?.userAttributes?.[channel === 'email' ? 'email' : 'phone_number'];
+      const metadata = e.request?.clientMetadata;
+      return invokeAndRecord(event, {
+        origin: 'cognito-local',
+        encryptMs: 0,
+        triggerSource,
+        trigger: rule?.name ?? triggerSource,
+        channel,
+        userName: String(e.userName ?? ''),
+        recipient: typeof recipient === 'string' ? recipient : undefined,
+        code: null,
+        clientMetadata: metadata && typeof metadata === 'object' ? (metadata as Record<string, string>) : null,
+      });
+    });
+
+  const startCognitoLocal = (): Promise<CognitoLocalRelay> => {
+    if (closing) return Promise.reject(new Error('the sandbox is closing'));
+    cognitoLocalStart ??= (async () => {
+      // Loaded at first use: the emulator (a development dependency) and the Cognito client stay
+      // out of a sandbox that never uses them.
+      const { startCognitoLocalRelay } = await import('../local/cognito-local.ts');
+      const invoke = async (event: unknown) => {
+        const record = await invokeForCognitoLocal(event);
+        return { ok: record.ok, ...(record.error ? { error: record.error } : {}) };
+      };
+      const local = await startCognitoLocalRelay({ stack, relay: { kind: 'invoke', invoke } });
+      cognitoLocalInfo = { url: local.cognitoUrl, version: local.cognitoLocalVersion, userPoolId: local.userPoolId, clientId: local.clientId };
+      server?.broadcast('cognito-local', cognitoLocalInfo);
+      options.onCognitoLocal?.(cognitoLocalInfo);
+      return local;
+    })().catch((error: unknown) => {
+      // Let the next attempt try again (e.g. after `npm install cognito-local`).
+      cognitoLocalStart = undefined;
+      const message = (error as Error).message;
+      if (/Cannot find (module|package) 'cognito-local'/.test(message)) {
+        throw new Error('cognito-local is not installed here: run npm install --save-dev cognito-local', { cause: error });
+      }
+      throw error;
+    });
+    return cognitoLocalStart;
+  };
+
+  const cognitoLocal: SandboxCognitoLocal = {
+    info: () => cognitoLocalInfo,
+    async signUp({ email, password }) {
+      const local = await startCognitoLocal();
+      const firstId = nextId;
+      // cognito-local waits for its CustomEmailSender call before it answers (Cognito does not:
+      // it invokes custom senders asynchronously), so the record is there.
+      const recordOfThisCall = () =>
+        records.find((r) => r.origin === 'cognito-local' && r.id >= firstId && r.recipient?.toLowerCase() === email.toLowerCase());
+      const { userSub } = await local.signUp(email, password);
+      const record = recordOfThisCall();
+      const text = record?.emails[0]?.text ?? '';
+      // cognito-local's codes are six digits.
+      const code = /\b(\d{6})\b/.exec(text)?.[1];
+      return {
+        userSub,
+        status: await local.userStatus(email),
+        invocation: record ? { id: record.id, ok: record.ok, ...(record.error ? { error: record.error } : {}) } : undefined,
+        code,
+        cognitoLocal: cognitoLocalInfo!,
+      };
+    },
+    async confirm({ email, code }) {
+      const local = await startCognitoLocal();
+      await local.confirmSignUp(email, code);
+      return { status: await local.userStatus(email) };
+    },
   };
 
   const stopWatching = watchTemplates([templatesDir, builtinDir], () => {
@@ -312,8 +461,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       server?.broadcast('cleared', {});
     },
     restartFunction: () => lambda.restart(),
+    cognitoLocal,
     async close() {
+      closing = true;
       stopWatching();
+      await cognitoLocalStart?.then((local) => local.close()).catch(() => undefined);
       await server?.close();
       await lambda.close();
       await stack.close();

@@ -8,7 +8,9 @@
  *   GET  /api/invocations       history        GET  /api/messages       mail from elsewhere
  *   GET  /api/gallery           renders        GET  /api/emails/:id/raw the message as received
  *   POST /api/clear             empty inbox    POST /api/restart        next call is a cold start
- *   GET  /api/events            SSE: invocation, message, templates, bundle, cleared
+ *   POST /api/cognito-local/sign-up   SignUp through cognito-local (started at first use)
+ *   POST /api/cognito-local/confirm   ConfirmSignUp with the delivered code
+ *   GET  /api/events            SSE: invocation, message, templates, bundle, cleared, cognito-local
  *
  * Only its user may drive it. On a loopback address (the default), requests must come from this
  * machine and name a loopback Host (no DNS rebinding). Bound anywhere else (`--host 0.0.0.0`),
@@ -132,6 +134,39 @@ export function parseFireRequest(body: unknown): FireRequest {
   };
 }
 
+const emailField = v.pipe(v.string('email is required'), v.trim(), v.nonEmpty('email is required'), v.email('email must be an email address'));
+
+/** The body of `POST /api/cognito-local/sign-up`. */
+export const CognitoLocalSignUpSchema = v.object(
+  { email: emailField, password: v.pipe(v.string('password is required'), v.nonEmpty('password is required')) },
+  'email and password are required',
+);
+
+/** The body of `POST /api/cognito-local/confirm`. */
+export const CognitoLocalConfirmSchema = v.object(
+  { email: emailField, code: v.pipe(v.string('code is required'), v.trim(), v.nonEmpty('code is required')) },
+  'email and code are required',
+);
+
+/** Validates `body` against `schema`; throws a 400 naming the first bad field. */
+function parseBody<S extends v.GenericSchema>(schema: S, body: unknown): v.InferOutput<S> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HTTPException(400, { message: 'send a JSON object' });
+  const result = v.safeParse(schema, body);
+  if (!result.success) throw new HTTPException(400, { message: result.issues[0].message });
+  return result.output;
+}
+
+/**
+ * A refusal from cognito-local (a Cognito error: `CodeMismatchException`, `UsernameExistsException`…)
+ * is the user's to fix: 400 with Cognito's name and message. Anything else is the sandbox's: 500.
+ */
+function cognitoRefusal(error: unknown): never {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 400 && status < 500) throw new HTTPException(400, { message: `cognito-local refused: ${e.name}: ${e.message}` });
+  throw error;
+}
+
 function sameToken(given: string | undefined, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
@@ -237,6 +272,14 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       if (error instanceof RelayError && error.code === 'UNKNOWN_TRIGGER') throw new HTTPException(400, { message: error.message });
       throw error;
     }
+  });
+  app.post('/api/cognito-local/sign-up', async (c) => {
+    const body = parseBody(CognitoLocalSignUpSchema, await readJson(c));
+    return c.json(await sandbox.cognitoLocal.signUp(body).catch(cognitoRefusal));
+  });
+  app.post('/api/cognito-local/confirm', async (c) => {
+    const body = parseBody(CognitoLocalConfirmSchema, await readJson(c));
+    return c.json(await sandbox.cognitoLocal.confirm(body).catch(cognitoRefusal));
   });
   app.post('/api/clear', async (c) => {
     await readJson(c);

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,8 @@ describe('sandbox rebuild', { timeout: 180_000 }, () => {
     scratch = mkdtempSync(join(repo, 'dist', 'rebuild-test-'));
     cpSync(join(repo, 'scripts'), join(scratch, 'scripts'), { recursive: true });
     cpSync(join(repo, 'src'), join(scratch, 'src'), { recursive: true });
+    // The build checks the dependency files it replaces under its own root's node_modules.
+    symlinkSync(join(repo, 'node_modules'), join(scratch, 'node_modules'), 'dir');
     userTemplates = mkdtempSync(join(tmpdir(), 'sandbox-rebuild-templates-'));
     const env = { ...process.env, TEMPLATES_DIR: userTemplates };
     await buildBundle({ root: scratch, env });

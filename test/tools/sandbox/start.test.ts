@@ -159,8 +159,9 @@ describe('npm start', { timeout: 120_000 }, () => {
     assert.equal(await sandbox.exit, 0, sandbox.stderr());
   });
 
-  it('stops the whole sandbox (function process included) and frees every port when npm start gets SIGTERM', async () => {
-    // Prepare: `npm start` as a user runs it; one invocation, so the function process exists
+  it('stops the whole sandbox (function process and cognito-local included) and frees every port when npm start gets SIGTERM', async () => {
+    // Prepare: `npm start` as a user runs it; one invocation, so the function process exists, and
+    // one sign-up through cognito-local, so the emulator runs too
     const npm = spawn('npm', ['start', '--', '--no-build', '--no-rebuild', '--port', '0', '--smtp-port', '0'], {
       cwd: root,
       env: { ...ENV } as NodeJS.ProcessEnv,
@@ -173,6 +174,15 @@ describe('npm start', { timeout: 120_000 }, () => {
     const ports = [...new Set([...stdout.matchAll(/(?:http|smtp):\/\/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1])))];
     const fired = await fetch(`${url}/api/invoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ triggerSource: 'CustomEmailSender_SignUp' }) });
     assert.equal(fired.status, 200);
+    const signedUp = await fetch(`${url}/api/cognito-local/sign-up`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ada@example.com', password: 'Correct-Horse-9' }),
+    });
+    assert.equal(signedUp.status, 200, await signedUp.clone().text());
+    const cognitoLocalPort = Number(
+      (await waitFor(() => /cognito-local \S+ started for "Sign up through cognito-local": http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1], `the cognito-local line in:\n${stdout}`)),
+    );
     const processes = descendants(npm.pid!);
 
     // Act
@@ -182,7 +192,9 @@ describe('npm start', { timeout: 120_000 }, () => {
 
     // Assess
     assert.ok([...processes.values()].some((args) => args.includes('lambda-runner')), `the function process was running:\n${[...processes.values()].join('\n')}`);
+    assert.ok([...processes.values()].some((args) => args.includes('createDefaultServer')), `cognito-local was running:\n${[...processes.values()].join('\n')}`);
     assert.equal(ports.length, 5, `web UI, SMTP, SMS, KMS and Cognito endpoints are printed:\n${stdout}`);
+    ports.push(cognitoLocalPort);
     const left = [...processes].filter(([pid]) => isRunning(pid));
     assert.deepEqual(left, [], 'no process of the sandbox is left');
     for (const port of ports) assert.ok(await portIsFree(port), `port ${port} is free again`);

@@ -58,9 +58,10 @@ function describeInvocation(record: InvocationRecord, c: ReturnType<typeof colou
   const time = new Date(record.at).toLocaleTimeString();
   const to = record.recipient ? maskRecipient(record.channel, record.recipient) : '';
   const timing = `${record.timings.durationMs.toFixed(0)} ms${record.coldStart ? ` (cold start, init ${record.timings.initMs?.toFixed(0)} ms)` : ''}`;
-  if (!record.ok) return `${c.dim(time)}  ${record.triggerSource}  ${c.red('✗')} ${record.error?.name}: ${record.error?.message}  ${c.dim(timing)}`;
+  const source = record.origin === 'cognito-local' ? `${record.triggerSource} ${c.dim('(cognito-local)')}` : record.triggerSource;
+  if (!record.ok) return `${c.dim(time)}  ${source}  ${c.red('✗')} ${record.error?.name}: ${record.error?.message}  ${c.dim(timing)}`;
   const missing = record.codeCheck && !record.codeCheck.ok ? `  ${c.red('✗ code missing from')} ${record.codeCheck.missingFrom.join(', ')}` : '';
-  return `${c.dim(time)}  ${record.triggerSource}  ${c.green('✓')} ${record.delivered?.provider ?? ''} → ${to}  ${c.dim(timing)}${missing}`;
+  return `${c.dim(time)}  ${source}  ${c.green('✓')} ${record.delivered?.provider ?? ''} → ${to}  ${c.dim(timing)}${missing}`;
 }
 
 /**
@@ -130,6 +131,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       userEnv: env,
       rebuild: values.rebuild ? () => buildBundle() : undefined,
       onInvocation: (record) => io.stdout.write(`${describeInvocation(record, out)}\n`),
+      onCognitoLocal: (local) =>
+        io.stdout.write(`${out.dim('cognito-local')} ${local.version} ${out.dim('started for "Sign up through cognito-local":')} ${out.cyan(local.url)} ${out.dim(`(pool ${local.userPoolId}, client ${local.clientId})`)}\n`),
       onRebuild: (result) =>
         io.stdout.write(
           result.ok
@@ -159,6 +162,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     `  ${label('SMS inbox')}${sandbox.stack.sms.url} ${out.dim('(Twilio Messages API)')}`,
     `  ${label('KMS stand-in')}${info.kmsUrl} ${out.dim('(cognito-relay encrypt --endpoint-url)')}`,
     `  ${label('Cognito')}${sandbox.stack.users.url} ${out.dim('(AdminGetUser stand-in)')}`,
+    `  ${label('cognito-local')}${out.dim('started at the first "Sign up through cognito-local" on the page; its address is printed then')}`,
     `  ${label('Function')}${relative(REPO_ROOT, DEFAULT_BUNDLE)} ${out.dim(`(${((info.bundle.sizeBytes ?? 0) / 1024).toFixed(0)} KiB, own Node process)`)}`,
     `  ${label('KMS key')}${info.keyArn} ${out.dim('(stand-in)')}`,
     `  ${label('Email')}→ ${route('email')}`,

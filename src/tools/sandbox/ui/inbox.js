@@ -138,7 +138,8 @@ function renderEnv() {
       h('dt', {}, 'Runtime'), h('dd', {}, `Node ${state.function.node}, own process, timeout ${state.function.timeoutMs / 1000} s`),
       h('dt', {}, 'KMS key'), h('dd', { class: 'mono' }, state.keyArn),
       h('dt', {}, 'User pool'), h('dd', { class: 'mono' }, state.userPoolId),
-      h('dt', {}, 'SMTP'), h('dd', { class: 'mono' }, state.smtpUrl)),
+      h('dt', {}, 'SMTP'), h('dd', { class: 'mono' }, state.smtpUrl),
+      state.cognitoLocal ? [h('dt', {}, 'cognito-local'), h('dd', { class: 'mono', id: 'env-cognito-local' }, state.cognitoLocal.url)] : null),
     state.notes.map((note) => h('p', { class: 'callout callout-warn' }, note)),
     failed ? h('div', { class: 'callout callout-bad', id: 'build-error' },
       h('strong', {}, 'The last rebuild failed; the previous bundle keeps running.'),
@@ -203,11 +204,12 @@ function describeItem(item) {
   }
   const r = item.record;
   const timing = `${ms(r.timings.durationMs)}${r.coldStart ? ' · cold start' : ''}`;
+  const trigger = r.origin === 'cognito-local' ? `${r.trigger} by cognito-local` : r.trigger;
   if (!r.ok) return { icon: 'failed', title: `${r.trigger} failed`, sub: r.error ? `${r.error.name}: ${r.error.message}` : 'failed', failed: true };
   const email = r.emails[0];
   const sms = r.sms[0];
-  if (email) return { icon: 'email', title: email.subject || '(no subject)', sub: `${email.to} · ${r.trigger} · ${timing}` };
-  if (sms) return { icon: 'sms', title: sms.body, sub: `${sms.to} · ${r.trigger} · ${timing}` };
+  if (email) return { icon: 'email', title: email.subject || '(no subject)', sub: `${email.to} · ${trigger} · ${timing}` };
+  if (sms) return { icon: 'sms', title: sms.body, sub: `${sms.to} · ${trigger} · ${timing}` };
   return { icon: r.channel, title: `${r.trigger} sent through ${r.delivered?.provider ?? 'the provider'}`, sub: `${r.recipient ?? ''} · ${timing}` };
 }
 
@@ -358,14 +360,14 @@ function invocationCard(record) {
       h('div', { class: 'section-title' },
         h('h2', {}, 'Invocation'),
         h('span', { class: `pill ${record.ok ? 'pill-ok' : 'pill-bad'}` }, record.ok ? 'succeeded' : 'failed')),
-      h('p', { class: 'hint', style: 'margin:0' }, `${record.triggerSource} · request ${record.requestId}`)),
+      h('p', { class: 'hint', style: 'margin:0' }, `${record.triggerSource} · request ${record.requestId}${record.origin === 'cognito-local' ? ' · called by cognito-local' : ''}`)),
     h('div', { class: 'card-body' },
       record.ok ? null : h('div', { class: 'error-box', role: 'alert' },
         h('strong', {}, `The handler raised ${record.error?.name ?? 'an error'}${record.error?.code ? ` (${record.error.code})` : ''}`),
         h('p', { class: 'error-message' }, record.error?.message ?? ''),
         h('small', {}, 'On AWS, Lambda would retry this event twice, then hand it to your dead-letter destination.')),
       h('div', { class: 'timings' },
-        timing('Encrypt (Cognito)', record.code === null ? 'no code' : ms(t.encryptMs)),
+        timing('Encrypt (Cognito)', record.origin === 'cognito-local' ? 'by cognito-local' : record.code === null ? 'no code' : ms(t.encryptMs)),
         t.initMs !== undefined ? timing('Init (cold start)', ms(t.initMs), 'cold') : timing('Start', 'warm'),
         timing('Handler duration', ms(t.durationMs)),
         timing('Round trip', ms(t.wallMs)),
@@ -404,6 +406,60 @@ function renderDetail(item) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Sign up through cognito-local: SignUp, then ConfirmSignUp with the code the inbox received.
+
+async function busy(button, text, work) {
+  if (button.disabled) return;
+  const label = button.textContent;
+  button.disabled = true;
+  button.replaceChildren(h('span', { class: 'spinner' }), text);
+  try {
+    await work();
+  } catch (error) {
+    clear($('#cl-result'), h('p', { class: 'callout callout-bad', id: 'cl-error' }, error.message));
+  } finally {
+    button.disabled = false;
+    button.replaceChildren(label);
+  }
+}
+
+function showUserStatus(status, invocation) {
+  const local = state.cognitoLocal;
+  clear($('#cl-result'),
+    invocation && !invocation.ok ? h('p', { class: 'callout callout-bad', id: 'cl-error' },
+      `cognito-local created the user, but the function failed: ${invocation.error?.name ?? 'Error'}: ${invocation.error?.message ?? ''}. `,
+      'Cognito would answer SignUp the same way: the user never learns the code did not go out.') : null,
+    h('div', { class: 'cl-status' },
+      h('span', {}, 'Status in cognito-local'),
+      h('span', { class: `pill ${status === 'CONFIRMED' ? 'pill-ok' : 'pill-warn'}`, id: 'cl-status' }, status ?? 'unknown')),
+    local ? h('p', { class: 'cl-endpoint' }, `cognito-local ${local.version} at `, h('code', { id: 'cl-endpoint' }, local.url), ` · pool `, h('code', {}, local.userPoolId), ` · client `, h('code', {}, local.clientId)) : null);
+}
+
+function signUpThroughCognitoLocal() {
+  return busy($('#cl-signup'), state.cognitoLocal ? 'Signing up…' : 'Starting cognito-local…', async () => {
+    clear($('#cl-result'));
+    const result = await api('/api/cognito-local/sign-up', { email: $('#cl-email').value.trim(), password: $('#cl-password').value });
+    state = await api('/api/state');
+    renderEnv();
+    $('#cl-confirm-box').hidden = false;
+    $('#cl-code').value = result.code ?? '';
+    $('#cl-code-hint').textContent = result.code
+      ? 'Read from the email in the inbox. Change it to see a wrong code refused.'
+      : result.invocation?.ok ? 'Sent through your provider: type the code from the message.' : 'No code was delivered.';
+    showUserStatus(result.status, result.invocation);
+    if (result.invocation) selected = `inv-${result.invocation.id}`;
+    await refresh();
+  });
+}
+
+function confirmThroughCognitoLocal() {
+  return busy($('#cl-confirm'), 'Confirming…', async () => {
+    const result = await api('/api/cognito-local/confirm', { email: $('#cl-email').value.trim(), code: $('#cl-code').value.trim() });
+    showUserStatus(result.status);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function refresh() {
   const [history, messages] = await Promise.all([api('/api/invocations'), api('/api/messages')]);
@@ -416,6 +472,17 @@ async function main() {
   state = await api('/api/state');
   renderTopbar(state, 'inbox');
   buildForm();
+  $('#cl-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void signUpThroughCognitoLocal();
+  });
+  $('#cl-confirm').addEventListener('click', () => void confirmThroughCognitoLocal());
+  // Enter in the code field confirms (the form's own Enter would sign up again).
+  $('#cl-code').addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    void confirmThroughCognitoLocal();
+  });
   $('#clear').addEventListener('click', async () => {
     await api('/api/clear', {});
     selected = undefined;
@@ -430,6 +497,10 @@ async function main() {
     invocation: () => refresh(),
     message: () => refresh(),
     cleared: () => refresh(),
+    'cognito-local': async () => {
+      state = await api('/api/state');
+      renderEnv();
+    },
     bundle: async (data) => {
       if (data.state === 'building') toast('Templates changed: rebuilding the bundle…');
       else if (data.state === 'rebuilt') toast('Bundle rebuilt; the next call is a cold start.');
