@@ -1,0 +1,102 @@
+/**
+ * Serves the landing page's static files (index.html, landing.js, messages.js, landing.css) and a
+ * config.json made from `config`, for the sandbox and the browser tests. In production any static
+ * host serves the same files (copy `src/landing/`, write your own config.json).
+ *
+ * @example
+ * const landing = await startLandingServer({ config: { cognitoEndpoint: cognito.url } });
+ * // relay env: LINK_BASE_URL = landing.url
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** config.json: where the page sends its calls, the app to deep-link into, the password policy. */
+export interface LandingConfig {
+  /** Cognito's endpoint; default `https://cognito-idp.<region from the link>.amazonaws.com/`. */
+  cognitoEndpoint?: string;
+  /** App clients with a secret → the URL of their SECRET_HASH endpoint (see secret-hash.ts). */
+  secretClients?: Record<string, string>;
+  /** The app, for "continue" buttons and the deep links of attribute verification and sign-in. */
+  appUrl?: string;
+  /** The pool's `Policies.PasswordPolicy` (DescribeUserPool), shown and checked on the reset form. */
+  passwordPolicy?: { MinimumLength?: number; RequireUppercase?: boolean; RequireLowercase?: boolean; RequireNumbers?: boolean; RequireSymbols?: boolean };
+}
+
+/** The files a static host needs, by URL path, with their content type. */
+export const LANDING_FILES: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'landing.js': 'text/javascript; charset=utf-8',
+  'messages.js': 'text/javascript; charset=utf-8',
+  'landing.css': 'text/css; charset=utf-8',
+};
+
+/** The landing page's own folder (the files sit next to this module). */
+export const LANDING_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * A request handler for the page under `basePath` (default `/`). Answers true when it served the
+ * request, false when the path is not one of its files (the caller may serve something else).
+ * Only GET and HEAD: the page never posts to its own host.
+ */
+export function createLandingHandler(options: { config: LandingConfig; basePath?: string }): (request: IncomingMessage, response: ServerResponse) => boolean {
+  const base = (options.basePath ?? '/').replace(/\/?$/, '/');
+  const files = new Map<string, { type: string; body: Buffer }>();
+  for (const [name, type] of Object.entries(LANDING_FILES)) files.set(name, { type, body: readFileSync(new URL(name, import.meta.url)) });
+  files.set('config.json', { type: 'application/json', body: Buffer.from(JSON.stringify(options.config)) });
+  return (request, response) => {
+    const path = (request.url ?? '/').split(/[?#]/)[0] ?? '/';
+    if (!path.startsWith(base) && path !== base.slice(0, -1)) return false;
+    const name = path.slice(base.length) || 'index.html';
+    const file = files.get(name);
+    if (!file) return false;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return true;
+    }
+    response.writeHead(200, {
+      'content-type': file.type,
+      'content-length': file.body.length,
+      'cache-control': 'no-cache',
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+    });
+    response.end(request.method === 'HEAD' ? undefined : file.body);
+    return true;
+  };
+}
+
+export interface LandingServer {
+  /** e.g. `http://127.0.0.1:40123/`: use it as LINK_BASE_URL. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The page on 127.0.0.1 (free port unless given); 404 for anything else. */
+export async function startLandingServer(options: { config: LandingConfig; port?: number; host?: string }): Promise<LandingServer> {
+  const handle = createLandingHandler({ config: options.config });
+  const sockets = new Set<Socket>();
+  const server = createServer((request, response) => {
+    if (!handle(request, response)) response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
