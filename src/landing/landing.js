@@ -52,7 +52,7 @@ export function parseLink(hash) {
     lang: get('lang'),
   };
   if (!ACTIONS.includes(action) || !link.code) return undefined;
-  if ((action === 'confirm' || action === 'reset') && !(link.username && link.client && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(link.region))) return undefined;
+  if ((action === 'confirm' || action === 'reset') && !(link.username && link.client && /^[a-z0-9-]{1,32}$/.test(link.region))) return undefined;
   return link;
 }
 
@@ -162,7 +162,15 @@ export function endpointFor(/** @type {Link} */ link, /** @type {LandingConfig} 
  * own origin; elsewhere attribute verification deep-links into the app.
  */
 export function findAccessToken(/** @type {string} */ clientId, /** @type {Storage | undefined} */ storage) {
-  if (!clientId || !storage) return undefined;
+  if (!storage) return undefined;
+  // Links without a client id (an admin-made attribute change) use the one app session stored here.
+  if (!clientId) {
+    for (let i = 0; i < storage.length; i++) {
+      const match = /^CognitoIdentityServiceProvider\.([^.]+)\.LastAuthUser$/.exec(storage.key(i) ?? '');
+      if (match?.[1]) return findAccessToken(match[1], storage);
+    }
+    return undefined;
+  }
   const prefix = `CognitoIdentityServiceProvider.${clientId}`;
   const user = storage.getItem(`${prefix}.LastAuthUser`);
   return (user && storage.getItem(`${prefix}.${user}.accessToken`)) || undefined;
@@ -299,7 +307,11 @@ export function renderPage({ root, config, hash, languages, storage }) {
         for (const item of items) item.classList.toggle('met', !unmet.has(/** @type {string} */ (item.getAttribute('data-rule'))));
         return unmet.size === 0;
       };
-      password.addEventListener('input', update);
+      password.addEventListener('input', () => {
+        update();
+        problem.textContent = '';
+      });
+      repeat.addEventListener('input', () => void (problem.textContent = ''));
       const form = el(
         'form',
         { novalidate: '' },

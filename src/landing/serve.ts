@@ -44,12 +44,12 @@ export function createLandingHandler(options: { config: LandingConfig; basePath?
   const base = (options.basePath ?? '/').replace(/\/?$/, '/');
   const files = new Map<string, { type: string; body: Buffer }>();
   for (const [name, type] of Object.entries(LANDING_FILES)) files.set(name, { type, body: readFileSync(new URL(name, import.meta.url)) });
-  files.set('config.json', { type: 'application/json', body: Buffer.from(JSON.stringify(options.config)) });
   return (request, response) => {
     const path = (request.url ?? '/').split(/[?#]/)[0] ?? '/';
     if (!path.startsWith(base) && path !== base.slice(0, -1)) return false;
     const name = path.slice(base.length) || 'index.html';
-    const file = files.get(name);
+    // config.json is written per request, so a caller may fill in endpoints known only later.
+    const file = name === 'config.json' ? { type: 'application/json', body: Buffer.from(JSON.stringify(options.config)) } : files.get(name);
     if (!file) return false;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();

@@ -6,7 +6,7 @@
 import { loadConfig, type Env, type SecretReader, type ConfiguredProvider } from '../config/config.ts';
 import { loadHostedTemplates } from '../config/hosted-templates.ts';
 import { HOSTED_TEMPLATE_IDS } from '../providers/registry.ts';
-import { providerTemplatesJson } from '../templates/index.ts';
+import { checkLinkBaseUrl, providerTemplatesJson } from '../templates/index.ts';
 import { createDecryptor } from '../crypto/decrypt.ts';
 import { createUserLookup, type UserLookup } from '../cognito/recipient.ts';
 import { createDelivery } from '../delivery/deliver.ts';
@@ -92,6 +92,7 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
       appName: config.appName,
       defaultLocale: config.defaultLocale,
       store: options.templateStore,
+      linkBaseUrl: linkBaseUrlFromEnv(env),
     }));
   const decryptor = options.decryptor ?? createDecryptor({ keyArn: config.kmsKeyArn });
   const relay = createRelay({
@@ -132,6 +133,17 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
   }
 
   return { relay, config, renderer, prime, close: () => delivery.close() };
+}
+
+/** Interim, until `loadConfig` reads it in its one schema: LINK_BASE_URL (verification links), or undefined. */
+function linkBaseUrlFromEnv(env: Env): string | undefined {
+  const raw = env.LINK_BASE_URL?.trim();
+  if (!raw) return undefined;
+  try {
+    return checkLinkBaseUrl(raw);
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
 }
 
 /**

@@ -31,6 +31,8 @@ export interface Renderer {
     userPoolId: string;
     region: string;
     locale: string;
+    /** `callerContext.clientId`, for verification links. */
+    clientId?: string | undefined;
   }): TemplateVariables;
   renderEmail(trigger: TriggerName, locale: string, variables: TemplateVariables): { subject: string; html: string; text: string; locale: string };
   renderSms(trigger: TriggerName, locale: string, variables: TemplateVariables): { text: string; locale: string };
@@ -122,6 +124,7 @@ export function createRelay(deps: RelayDeps) {
           userPoolId: event.userPoolId,
           region: event.region,
           locale,
+          clientId: event.clientId,
         });
         const base = {
           trigger: rule.name,

@@ -6,7 +6,7 @@ import { findTrigger } from '../cognito/triggers.ts';
 import { buildTemplateVariables, createRenderer, defaultTemplateStore, resolveLocale, type TemplateStore } from '../templates/index.ts';
 import type { Renderer } from './relay.ts';
 
-export async function createTemplateRenderer(options: { appName: string; defaultLocale: string; store?: TemplateStore | undefined }): Promise<Renderer> {
+export async function createTemplateRenderer(options: { appName: string; defaultLocale: string; store?: TemplateStore | undefined; linkBaseUrl?: string | undefined }): Promise<Renderer> {
   const templates = createRenderer({ store: options.store ?? defaultTemplateStore(), defaultLocale: options.defaultLocale });
   return {
     resolveLocale: ({ clientMetadata, userAttributes }) =>
@@ -23,6 +23,8 @@ export async function createTemplateRenderer(options: { appName: string; default
         region: input.region,
         appName: options.appName,
         locale: input.locale,
+        linkBaseUrl: options.linkBaseUrl,
+        clientId: input.clientId,
       }),
     renderEmail: (trigger, locale, variables) => templates.renderEmail(trigger, locale, variables),
     renderSms: (trigger, locale, variables) => templates.renderSms(trigger, locale, variables),
