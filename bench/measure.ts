@@ -8,6 +8,17 @@ export function median(values: number[]): number {
   return percentile(values, 50);
 }
 
+/** A figure measured once per round: its median over the rounds and the range it moved in. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export function spread(values: number[]): Spread {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
 /** Linear interpolation between closest ranks (the usual "type 7" percentile). */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
@@ -52,7 +63,8 @@ export function runCold(childScript: string, side: string, target: string, env: 
 
 export interface WarmChild {
   ready: { readyMs: number; importMs: number; firstCallMs?: number; error?: string; readyRssKiB: number };
-  run(count: number, offset: number): Promise<void>;
+  /** Runs `count` invocations and resolves with their latencies (ms). */
+  run(count: number, offset: number): Promise<number[]>;
   /** Latencies of the warm calls, the process's CPU time over them, and its peak RSS. */
   report(): Promise<{ latencies: number[]; cpuMs: number; maxRssKiB: number }>;
   exit(): Promise<void>;
@@ -100,6 +112,7 @@ export async function startWarm(childScript: string, side: string, target: strin
       child.send({ type: 'run', count, offset });
       const message = await done;
       if (message.error) throw new Error(`${side} invocation failed: ${message.error}`);
+      return message['latencies'] as number[];
     },
     async report() {
       const done = nextMessage(child, 'report');

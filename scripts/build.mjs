@@ -3,9 +3,10 @@
 // runtime nodejs22.x, also runs on Node 20), provider code split into chunks loaded on demand,
 // and dist/lambda.zip with index.mjs at the zip root.
 //
-// The esbuild options (ESM-first resolution, native ECC for the Encryption SDK, AWS SDK clients
-// the runtime provides left out) live in scripts/esbuild-plugins/lambda-options.mjs, shared with
-// the tests that prove the optimised bundle equals the official SDK. Budgets: scripts/size-check.mjs.
+// The esbuild options (ESM-first resolution, the pinned replacements of dependency internals, AWS
+// SDK clients the runtime provides left out) live in scripts/esbuild-plugins/lambda-options.mjs,
+// shared with the tests that prove the optimised bundle equals the official SDK. Budgets:
+// scripts/size-check.mjs.
 import { build } from 'esbuild';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
@@ -13,7 +14,7 @@ import { join, relative } from 'node:path';
 import yazl from 'yazl';
 import { register } from 'tsx/esm/api';
 import { lambdaBuildOptions } from './esbuild-plugins/lambda-options.mjs';
-import { NATIVE_ECC_SWAPS } from './esbuild-plugins/native-ecc.mjs';
+import { REPLACEMENTS } from './esbuild-plugins/replaced-internals.mjs';
 import { parseServiceClients } from './esbuild-plugins/runtime-sdk.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -39,11 +40,13 @@ const result = await build({
 });
 await writeFile(join(root, 'dist/meta.json'), JSON.stringify(result.metafile));
 
-// The native ECC swap is an optimisation the bench and docs rely on: fail loudly if the
-// Encryption SDK stopped routing through the modules it replaces.
-const inputs = Object.keys(result.metafile.inputs).map((path) => join(root, path));
-for (const replacement of Object.values(NATIVE_ECC_SWAPS)) {
-  if (!inputs.includes(replacement)) throw new Error(`build: ${relative(root, replacement)} is not in the bundle; the Encryption SDK no longer imports the module it replaces`);
+// The replacements are optimisations the bench and docs rely on: fail loudly if a dependency
+// stopped routing through what they replace.
+const inputs = Object.keys(result.metafile.inputs);
+const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((imported) => imported.path));
+for (const entry of REPLACEMENTS) {
+  const used = entry.kind === 'transform' ? Object.keys(entry.pins).some((file) => inputs.some((input) => input.endsWith(`node_modules/${file}`))) : entry.replacement.startsWith('node:') ? imports.includes(entry.replacement) : inputs.includes(entry.replacement);
+  if (!used) throw new Error(`build: "${entry.name}" was not used; the dependency no longer imports what it replaces (scripts/esbuild-plugins/replaced-internals.mjs)`);
 }
 
 async function files(dir) {

@@ -59,11 +59,13 @@ const latencies = [];
 const cpuAfterFirstCall = process.cpuUsage();
 process.on('message', async (message) => {
   if (message.type === 'run') {
+    const batch = [];
     try {
       for (let i = 0; i < message.count; i += 1) {
-        latencies.push(await invoke(events[(message.offset + i) % events.length]));
+        batch.push(await invoke(events[(message.offset + i) % events.length]));
       }
-      process.send({ type: 'ran' });
+      latencies.push(...batch);
+      process.send({ type: 'ran', latencies: batch });
     } catch (error) {
       process.send({ type: 'ran', error: error instanceof Error ? error.message : String(error) });
     }

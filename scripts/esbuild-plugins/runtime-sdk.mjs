@@ -3,8 +3,9 @@
  * already ships in /var/runtime/node_modules (which Lambda's Node ≥ 18 runtimes search for ES
  * module imports too, via NODE_PATH), and that the hot path does not load.
  *
- * Kept bundled, on purpose: `@aws-sdk/client-kms`, its core (`@aws-sdk/core`, `@smithy/*`) and
- * the env credential provider (every invocation decrypts through them), and the Secrets Manager
+ * Kept bundled, on purpose: the SDK core (`@aws-sdk/core`, `@smithy/*`) and the env credential
+ * provider (every invocation's KMS Decrypt is signed and sent through them, see
+ * src/runtime/crypto/kms-decrypt.ts; `@aws-sdk/client-kms` itself is not used), and the Secrets Manager
  * client (DEFAULT_BUNDLED_CLIENTS): the recommended deployment passes every provider key as
  * `<NAME>_SECRET_ARN`, so it reads one at every cold start. Bundled, it reuses the already-loaded
  * SDK core: ~+45 ms cold start for the read (loopback) instead of ~+140 ms when the runtime's own

@@ -1,6 +1,7 @@
 /**
- * esbuild plugin: nodemailer's MIME type table (`mime-funcs/mime-types.js`, ~1,000 types, 76 kB
- * minified — a third of the SMTP provider's chunk) keeps only the types of files people actually
+ * For the replaced-internals plugin (replaced-internals.mjs): nodemailer's MIME type table
+ * (`mime-funcs/mime-types.js`, ~1,000 types, 76 kB minified — a third of the SMTP provider's
+ * chunk) keeps only the types of files people actually
  * attach to or embed in a transactional email. The module's own code (detectMimeType,
  * detectExtension) is kept as nodemailer wrote it; only the two lookup maps shrink.
  *
@@ -9,12 +10,7 @@
  * bodies with explicit content types, so its output does not change. For an attachment of a type
  * left out, nodemailer's own fallbacks apply (application/octet-stream, `.bin`, `.txt` for text/*).
  * test/perf/slim-mime-types.test.ts checks every kept entry answers as nodemailer's table does.
- *
- * @example
- * await build({ ..., plugins: [slimMimeTypesPlugin()] });
  */
-import { readFileSync } from 'node:fs';
-
 /** File extensions whose entries are kept (both directions). */
 export const KEPT_EXTENSIONS = new Set([
   // text and data
@@ -29,8 +25,6 @@ export const KEPT_EXTENSIONS = new Set([
   'woff', 'woff2', 'ttf', 'otf',
   'bin',
 ]);
-
-const MIME_TYPES_MODULE = /[\\/]node_modules[\\/]nodemailer[\\/]dist[\\/](?:esm|cjs)[\\/]mime-funcs[\\/]mime-types\.js$/;
 
 /** Finds `const <name> = new Map([ … ]);` and returns its bounds and evaluated entries. */
 function mapLiteral(source, name) {
@@ -68,17 +62,4 @@ export function slimMimeTypesSource(source) {
     `new Map(${JSON.stringify(keptExtensions)});`,
     source.slice(extensions.end),
   ].join('');
-}
-
-/** @returns {import('esbuild').Plugin} */
-export function slimMimeTypesPlugin() {
-  return {
-    name: 'slim-mime-types',
-    setup(build) {
-      build.onLoad({ filter: MIME_TYPES_MODULE }, (args) => ({
-        contents: slimMimeTypesSource(readFileSync(args.path, 'utf8')),
-        loader: 'js',
-      }));
-    },
-  };
 }

@@ -85,6 +85,12 @@ export class ProviderError extends RelayError {
   readonly status: number | undefined;
   /** How long the provider asked us to wait (Retry-After, rate-limit reset), when it said. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * Where `retryAfterMs` came from, for messages: the header's name as the provider documents it
+   * (`Retry-After`, `X-RateLimit-Reset`, `ratelimit-reset`, `x-sib-ratelimit-reset`), or
+   * `body` when the provider states the wait in words (Mailgun's 429). Set with `retryAfterMs`.
+   */
+  readonly retryAfterSource: string | undefined;
   /** The provider's own error text, capped so a huge HTML error page never floods the logs. */
   readonly providerMessage: string;
   /**
@@ -103,14 +109,16 @@ export class ProviderError extends RelayError {
     kind: ProviderFailureKind;
     status?: number | undefined;
     retryAfterMs?: number | undefined;
+    retryAfterSource?: string | undefined;
     providerMessage: string;
     hint?: string | undefined;
     recipient?: boolean | undefined;
     providerCode?: string | undefined;
     cause?: unknown;
   }) {
-    // Provider texts may quote the recipient: mask it before it can reach a log.
-    const excerpt = capExcerpt(redactContacts(init.providerMessage));
+    // Provider texts may quote the recipient: mask it before it can reach a log. The text is cut
+    // first, so masking never scans more than PROVIDER_TEXT_LIMIT characters of a hostile body.
+    const excerpt = capExcerpt(redactContacts(init.providerMessage.slice(0, PROVIDER_TEXT_LIMIT)));
     const status = init.status === undefined ? '' : ` (HTTP ${init.status})`;
     const hint = init.hint ? ` — ${init.hint}` : '';
     super(
@@ -122,6 +130,7 @@ export class ProviderError extends RelayError {
     this.kind = init.kind;
     this.status = init.status;
     this.retryAfterMs = init.retryAfterMs;
+    this.retryAfterSource = init.retryAfterMs === undefined ? undefined : init.retryAfterSource;
     this.providerMessage = excerpt;
     this.recipient = init.kind === 'permanent' && init.recipient === true;
     this.providerCode = init.providerCode;
@@ -141,6 +150,12 @@ const PROVIDER_ERROR_VERBS: Record<ProviderFailureKind, string> = {
 };
 
 const EXCERPT_LIMIT = 500;
+
+/**
+ * The most of a provider's error text anything reads: HTTP error bodies are cut to this as they
+ * arrive (providers/http.ts), and ProviderError cuts again before masking contacts.
+ */
+export const PROVIDER_TEXT_LIMIT = 8 * 1024;
 
 /** Caps provider text at 500 characters and folds whitespace. */
 export function capExcerpt(text: string): string {

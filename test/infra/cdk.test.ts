@@ -22,11 +22,14 @@ import cdkNag from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { CognitoRelay, type CognitoRelayProps } from '../../infra/cdk/src/cognito-relay.ts';
 import { RelayExampleStack } from '../../infra/cdk/example/stack.ts';
+import { dependencyCycles, schemaProblems } from './cfn-schema.ts';
+import type { Template as CfnTemplate } from './cfn-yaml.ts';
 import { failedDeliveryRollup } from './emf.ts';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
 const code = lambda.Code.fromInline('exports.handler = async () => {};');
+const keyAdministrators = [new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:role/deployer`)];
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
 
@@ -54,6 +57,7 @@ function build(overrides: Partial<CognitoRelayProps> = {}, poolKind: 'new' | 'im
         ? cognito.UserPool.fromUserPoolId(stack, 'Imported', 'eu-west-1_AbCdEf123')
         : undefined;
   const relay = new CognitoRelay(stack, 'Relay', {
+    keyAdministrators,
     ...(userPool ? { userPool } : {}),
     code,
     appName: 'Example',
@@ -70,6 +74,7 @@ function build(overrides: Partial<CognitoRelayProps> = {}, poolKind: 'new' | 'im
     },
     sms: {
       providers: ['twilio'],
+      allowedCountries: ['1', '44'],
       secrets: { TWILIO_AUTH_TOKEN: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'TwilioToken', { parameterName: '/prod/twilio-token' }) },
       settings: { TWILIO_ACCOUNT_SID: 'AC0123', TWILIO_FROM: '+15550100' },
     },
@@ -132,8 +137,9 @@ describe('CognitoRelay (CDK construct)', () => {
   it('passes settings as environment variables and secrets only as ARNs or parameter names', () => {
     const variables = (fn.Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
     assert.deepEqual(Object.keys(variables).sort(), [
-      'APP_NAME', 'DEFAULT_LOCALE', 'EMAIL_FROM', 'EMAIL_FROM_NAME', 'EMAIL_PROVIDERS', 'EMAIL_REPLY_TO', 'KMS_KEY_ARN',
-      'SENDGRID_API_KEY_SECRET_ARN', 'SMS_PROVIDERS', 'SMTP_URL_SECRET_ARN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN_PARAMETER', 'TWILIO_FROM',
+      'APP_NAME', 'DEFAULT_LOCALE', 'EMAIL_FROM', 'EMAIL_FROM_NAME', 'EMAIL_PROVIDERS', 'EMAIL_REPLY_TO', 'IDEMPOTENCY_TABLE', 'KMS_KEY_ARN',
+      'SENDGRID_API_KEY_SECRET_ARN', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR', 'SMS_PROVIDERS', 'SMTP_URL_SECRET_ARN', 'TWILIO_ACCOUNT_SID',
+      'TWILIO_AUTH_TOKEN_PARAMETER', 'TWILIO_FROM',
     ]);
     assert.deepEqual(variables['KMS_KEY_ARN'], arnOf(keyId));
     assert.equal(variables['EMAIL_PROVIDERS'], 'sendgrid,smtp');
@@ -168,7 +174,7 @@ describe('CognitoRelay (CDK construct)', () => {
   it('grants only scoped, non-wildcard actions and no managed policies', () => {
     const actions = statements.flatMap((s) => [s['Action']].flat()).sort();
     assert.deepEqual(actions, [
-      'cognito-idp:AdminGetUser', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents',
+      'cognito-idp:AdminGetUser', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents',
       'secretsmanager:GetSecretValue', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', 'ssm:GetParameter',
     ]);
     for (const statement of statements) {
@@ -255,9 +261,12 @@ describe('CognitoRelay (CDK construct)', () => {
     Annotations.fromStack(imported.stack).hasInfo('/Test/Relay', Match.stringLikeRegexp('cognito-relay attach --user-pool-id eu-west-1_AbCdEf123'));
   });
 
-  it('creates no idempotency table unless asked, and grants item access on that table only when asked', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 0);
-    const withTable = build({ idempotency: true });
+  it('creates no idempotency table for email unless asked, one for SMS counters, and grants item access on it', () => {
+    const emailOnly = build({ sms: undefined });
+    emailOnly.template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    assert.equal(relayStatements(emailOnly.resources, only(emailOnly.resources, 'AWS::IAM::Role')[0]).filter((s) => JSON.stringify(s['Action']).includes('dynamodb')).length, 0);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const withTable = build({ idempotency: true, sms: undefined });
     const [tableId] = only(withTable.resources, 'AWS::DynamoDB::Table');
     withTable.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
@@ -280,6 +289,7 @@ describe('CognitoRelay (CDK construct)', () => {
     const givenKey = kms.Key.fromKeyArn(stack, 'Given', `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
     const topic = new sns.Topic(stack, 'Alarms');
     new CognitoRelay(stack, 'Relay', {
+    keyAdministrators,
       kmsKey: givenKey, code, email: { providers: ['ses'], from: 'a@example.com' },
       memorySize: 512, timeout: Duration.seconds(20), retryAttempts: 1, maxEventAge: Duration.minutes(15), alarmTopic: topic,
     });
@@ -298,9 +308,9 @@ describe('CognitoRelay (CDK construct)', () => {
   it('refuses a credential passed as a plain setting, and a setting that overrides its own props', () => {
     assert.throws(() => build({ email: { providers: ['sendgrid'], from: 'a@example.com', settings: { SENDGRID_API_KEY: 'SG.secret' } } }), /looks like a credential/);
     assert.throws(() => build({ email: { providers: ['smtp'], from: 'a@example.com', settings: { SMTP_URL: 'smtps://u:p@host' } } }), /looks like a credential/);
-    assert.throws(() => build({ sms: { providers: ['twilio'], settings: { KMS_KEY_ARN: 'x' } } }), /set by the construct/);
+    assert.throws(() => build({ sms: { allowedCountries: ['1', '44'], providers: ['twilio'], settings: { KMS_KEY_ARN: 'x' } } }), /set by the construct/);
     // Vonage's API key is its public key ID; the relay reads it as a plain setting.
-    assert.doesNotThrow(() => build({ sms: { providers: ['vonage'], settings: { VONAGE_API_KEY: 'abc123', VONAGE_FROM: 'Example' } } }));
+    assert.doesNotThrow(() => build({ sms: { allowedCountries: ['1', '44'], providers: ['vonage'], settings: { VONAGE_API_KEY: 'abc123', VONAGE_FROM: 'Example' } } }));
   });
 });
 
@@ -352,15 +362,15 @@ describe('CognitoRelay with AWS providers (SES, SNS, End User Messaging)', () =>
   });
 
   it('grants sns:Publish on "*" only when sns is an SMS provider', () => {
-    const withSns = awsSendStatements(build({ sms: { providers: ['twilio', 'sns'], secrets: {}, settings: { TWILIO_ACCOUNT_SID: 'AC1' } } }));
+    const withSns = awsSendStatements(build({ sms: { allowedCountries: ['1', '44'], providers: ['twilio', 'sns'], secrets: {}, settings: { TWILIO_ACCOUNT_SID: 'AC1' } } }));
     assert.deepEqual(withSns, { SendSmsWithSns: { Sid: 'SendSmsWithSns', Action: 'sns:Publish', Effect: 'Allow', Resource: '*' } });
   });
 
   it('grants sms-voice:SendTextMessage on the given ARNs, or "*" by default, only when eum is an SMS provider', () => {
-    const byDefault = awsSendStatements(build({ sms: { providers: ['eum'] } }));
+    const byDefault = awsSendStatements(build({ sms: { allowedCountries: ['1', '44'], providers: ['eum'] } }));
     assert.deepEqual(byDefault, { SendSmsWithEndUserMessaging: { Sid: 'SendSmsWithEndUserMessaging', Action: 'sms-voice:SendTextMessage', Effect: 'Allow', Resource: '*' } });
     const pool = `arn:aws:sms-voice:${REGION}:${ACCOUNT}:pool/pool-0123`;
-    const narrowed = awsSendStatements(build({ sms: { providers: ['eum'], eumResources: [pool] } }));
+    const narrowed = awsSendStatements(build({ sms: { allowedCountries: ['1', '44'], providers: ['eum'], eumResources: [pool] } }));
     assert.equal(narrowed['SendSmsWithEndUserMessaging']?.['Resource'], pool);
   });
 
@@ -387,15 +397,23 @@ describe('CognitoRelay delivery settings', () => {
     );
   });
 
-  it('sets none of them when not given, so the relay keeps its defaults', () => {
+  it('sets no delivery setting when not given, so the relay keeps its defaults', () => {
     const variables = variablesOf(build());
-    for (const name of ['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR']) {
+    for (const name of ['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS']) {
       assert.equal(variables[name], undefined, name);
     }
   });
 
-  it('refuses an SMS per-number limit without an idempotency table to count in', () => {
-    assert.throws(() => build({ sms: { providers: ['twilio'], maxPerNumberPerHour: 5 } }), /maxPerNumberPerHour needs an idempotency table/);
+  it('limits SMS to the given countries and to 5 per number and hour by default, counted in a table it creates', () => {
+    const built = build({ sms: { allowedCountries: ['44'], providers: ['twilio'] } });
+    const variables = variablesOf(built);
+    assert.equal(variables['SMS_ALLOWED_COUNTRIES'], '44');
+    assert.equal(variables['SMS_MAX_PER_NUMBER_PER_HOUR'], '5');
+    assert.deepEqual(variables['IDEMPOTENCY_TABLE'], ref(only(built.resources, 'AWS::DynamoDB::Table')[0]));
+    assert.throws(() => build({ sms: { allowedCountries: [], providers: ['twilio'] } }), /sms.allowedCountries is required/);
+    // A JavaScript caller can leave the property out altogether: refused the same way.
+    assert.throws(() => build({ sms: { providers: ['twilio'] } as unknown as NonNullable<CognitoRelayProps['sms']> }), /sms.allowedCountries is required/);
+    assert.throws(() => build({ sms: { allowedCountries: ['1'], providers: ['twilio'], maxPerNumberPerHour: 0 } }), /maxPerNumberPerHour must be a whole number from 1 to 10000/);
   });
 
   it('refuses an attempt timeout that leaves no room in the function timeout, and out-of-range values', () => {
@@ -403,14 +421,14 @@ describe('CognitoRelay delivery settings', () => {
     assert.doesNotThrow(() => build({ timeout: Duration.seconds(10), delivery: { attemptTimeout: Duration.seconds(9) } }));
     assert.throws(() => build({ delivery: { maxAttempts: 11 } }), /maxAttempts must be a whole number from 1 to 10/);
     assert.throws(() => build({ sms: { providers: ['twilio'], allowedCountries: ['GB'] } }), /"GB" is not a country calling code/);
-    assert.throws(() => build({ sms: { providers: ['twilio'], settings: { SMS_MAX_PER_NUMBER_PER_HOUR: '5' } } }), /set by the construct/);
+    assert.throws(() => build({ sms: { allowedCountries: ['1', '44'], providers: ['twilio'], settings: { SMS_MAX_PER_NUMBER_PER_HOUR: '5' } } }), /set by the construct/);
   });
 
   it('uses an existing idempotency table instead of creating one', () => {
     const app = new App();
     const stack = new Stack(app, 'Existing', { env: { account: ACCOUNT, region: REGION } });
     const table = dynamodb.Table.fromTableName(stack, 'Mine', 'relay-idempotency');
-    new CognitoRelay(stack, 'Relay', { code, idempotencyTable: table, email: { providers: ['smtp'], from: 'a@example.com' }, sms: { providers: ['twilio'], maxPerNumberPerHour: 3 } });
+    new CognitoRelay(stack, 'Relay', { keyAdministrators, code, idempotencyTable: table, email: { providers: ['smtp'], from: 'a@example.com' }, sms: { allowedCountries: ['1', '44'], providers: ['twilio'], maxPerNumberPerHour: 3 } });
     const template = Template.fromStack(stack);
 
     template.resourceCountIs('AWS::DynamoDB::Table', 0);
@@ -421,7 +439,7 @@ describe('CognitoRelay delivery settings', () => {
       .find((s) => s['Sid'] === 'IdempotencyRecords'))!;
     assert.equal(deployedArn(stack, statement['Resource']), `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/relay-idempotency`);
     assert.throws(
-      () => new CognitoRelay(stack, 'Both', { code, idempotency: true, idempotencyTable: table, email: { providers: ['smtp'], from: 'a@example.com' } }),
+      () => new CognitoRelay(stack, 'Both', { keyAdministrators, code, idempotency: true, idempotencyTable: table, email: { providers: ['smtp'], from: 'a@example.com' } }),
       /not both/,
     );
   });
@@ -462,7 +480,8 @@ describe('CognitoRelay alarms', () => {
     const app = new App();
     const stack = new Stack(app, 'Topic', { env: { account: ACCOUNT, region: REGION } });
     const relay = new CognitoRelay(stack, 'Relay', {
-      code, alarmTopic: new sns.Topic(stack, 'Alarms'), email: { providers: ['smtp'], from: 'a@example.com' }, sms: { providers: ['sns'] },
+    keyAdministrators,
+      code, alarmTopic: new sns.Topic(stack, 'Alarms'), email: { providers: ['smtp'], from: 'a@example.com' }, sms: { allowedCountries: ['1', '44'], providers: ['sns'] },
     });
     assert.equal(relay.alarms.length, 6);
     Template.fromStack(stack).allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }] });
@@ -511,12 +530,13 @@ describe('CognitoRelay and cdk-nag (AwsSolutions)', () => {
         Validations.of(pool).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'CDK-generated SMS role of the test pool: SNS publishes to phone numbers, which have no ARN.' });
       }
       const relay = new CognitoRelay(stack, 'Relay', {
+    keyAdministrators,
         userPool: pool,
         code,
         idempotency: true,
         ...(channels?.(stack) ?? {
           email: { providers: ['sendgrid'], from: 'no-reply@example.com', secrets: { SENDGRID_API_KEY: secretsmanager.Secret.fromSecretNameV2(stack, 'Sg', 'prod/sendgrid') } },
-          sms: { providers: ['twilio'], secrets: { TWILIO_AUTH_TOKEN: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Tw', { parameterName: '/prod/twilio' }) } },
+          sms: { allowedCountries: ['1', '44'], providers: ['twilio'], secrets: { TWILIO_AUTH_TOKEN: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Tw', { parameterName: '/prod/twilio' }) } },
         }),
       });
       afterwards?.(relay);
@@ -546,7 +566,7 @@ describe('CognitoRelay and cdk-nag (AwsSolutions)', () => {
 
   const awsProviders = (): RelayChannels => ({
     email: { providers: ['ses'], from: 'no-reply@example.com', sesTemplates: true, settings: { SES_CONFIGURATION_SET: 'relay' } },
-    sms: { providers: ['sns', 'eum'] },
+    sms: { allowedCountries: ['1', '44'], providers: ['sns', 'eum'] },
   });
 
   for (const envAgnostic of [false, true]) {
@@ -585,3 +605,258 @@ function collectAcknowledgements(root: IConstruct): { id: string; reason: string
       .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ id, reason }))),
   );
 }
+
+describe('CognitoRelay key policy', () => {
+  const keyStatementsOf = (resources: Resources) =>
+    (only(resources, 'AWS::KMS::Key')[1].Properties?.['KeyPolicy'] as { Statement: Record<string, unknown>[] }).Statement;
+
+  it('names exactly the administrators, Cognito and the relay role, with no account-root kms:*', () => {
+    const { resources } = build();
+    const [roleId] = only(resources, 'AWS::IAM::Role');
+    const statements = keyStatementsOf(resources);
+    assert.deepEqual(statements.map((s) => s['Sid']), ['KeyAdministration', 'CognitoEncryptsCodes', 'RelayDecryptsCodes']);
+    assert.deepEqual(statements.map((s) => s['Principal']), [
+      { AWS: `arn:aws:iam::${ACCOUNT}:role/deployer` },
+      { Service: 'cognito-idp.amazonaws.com' },
+      { AWS: arnOf(roleId) },
+    ]);
+    assert.ok(!JSON.stringify(statements).includes(':root'), 'no account root');
+    assert.ok(statements.every((s) => ![s['Action']].flat().includes('kms:*')));
+  });
+
+  it('lets the administrators manage but not use the key, Cognito encrypt for this account, the role decrypt for the pool', () => {
+    const { resources } = build({}, 'imported');
+    const [admin, cognitoStatement, relayStatement] = keyStatementsOf(resources) as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
+    const adminActions = [admin['Action']].flat() as string[];
+    const allows = (action: string) => adminActions.some((p) => new RegExp(`^${p.replace(/\*/g, '.*')}$`).test(action));
+    for (const action of ['kms:PutKeyPolicy', 'kms:CreateGrant', 'kms:ScheduleKeyDeletion', 'kms:DescribeKey']) assert.ok(allows(action), action);
+    for (const action of ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']) assert.ok(!allows(action), action);
+    assert.deepEqual(cognitoStatement['Action'], ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:CreateGrant']);
+    // An imported pool is known before the key: it is named exactly.
+    assert.deepEqual(cognitoStatement['Condition'], {
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cognito-idp:${REGION}:${ACCOUNT}:userpool/eu-west-1_AbCdEf123`]] } },
+    });
+    assert.equal(relayStatement['Action'], 'kms:Decrypt');
+    assert.deepEqual(relayStatement['Condition'], { StringLike: { 'kms:EncryptionContext:userpool-id': 'eu-west-1_AbCdEf123' } });
+  });
+
+  it("names the account's pools of the region for a pool defined in the app (naming it would be a cycle)", () => {
+    const { resources } = build();
+    const [, cognitoStatement, relayStatement] = keyStatementsOf(resources) as Record<string, unknown>[];
+    assert.deepEqual(cognitoStatement!['Condition'], {
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cognito-idp:${REGION}:${ACCOUNT}:userpool/*`]] } },
+    });
+    assert.deepEqual(relayStatement!['Condition'], { StringLike: { 'kms:EncryptionContext:userpool-id': `${REGION}_*` } });
+  });
+
+  it('refuses to create a key without administrators', () => {
+    assert.throws(() => build({ keyAdministrators: [] }), /keyAdministrators is required/);
+  });
+
+  it("offers the default synthesizer's deployment role as an administrator, as CloudFormation can resolve it", () => {
+    const app = new App();
+    const stack = new Stack(app, 'Deployed', { env: { account: ACCOUNT, region: REGION } });
+    const principal = CognitoRelay.deploymentRole(stack) as iam.ArnPrincipal;
+    assert.deepEqual(stack.resolve(principal.arn), { 'Fn::Sub': 'arn:${AWS::Partition}:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-eu-west-1' });
+  });
+});
+
+describe('CognitoRelay with a pool that already has a custom sender key', () => {
+  function withPoolKey(kmsKey?: (stack: Stack, poolKey: kms.IKey) => kms.IKey) {
+    const app = new App();
+    const stack = new Stack(app, 'Keyed', { env: { account: ACCOUNT, region: REGION } });
+    const poolKey = new kms.Key(stack, 'PoolKey');
+    const pool = new cognito.UserPool(stack, 'Users', { customSenderKmsKey: poolKey });
+    const relay = new CognitoRelay(stack, 'Relay', {
+      userPool: pool, code, ...(kmsKey ? { kmsKey: kmsKey(stack, poolKey) } : {}), email: { providers: ['smtp'], from: 'a@example.com' },
+    });
+    return { relay, resources: Template.fromStack(stack).toJSON()['Resources'] as Resources };
+  }
+
+  it('uses that key instead of re-keying the pool (and needs no administrators then)', () => {
+    const { relay, resources } = withPoolKey();
+    assert.equal(relay.usesPoolKey, true);
+    const keys = ofType(resources, 'AWS::KMS::Key');
+    assert.deepEqual(keys.map(([id]) => id), [keys.find(([id]) => id.startsWith('PoolKey'))![0]]);
+    const poolKeyArn = arnOf(keys[0]![0]);
+    const [, pool] = ofType(resources, 'AWS::Cognito::UserPool')[0]!;
+    assert.deepEqual((pool.Properties?.['LambdaConfig'] as Record<string, unknown>)['KMSKeyID'], poolKeyArn);
+    const fnVariables = (only(resources, 'AWS::Lambda::Function')[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    assert.deepEqual(fnVariables['KMS_KEY_ARN'], poolKeyArn);
+    const decrypt = relayStatements(resources, only(resources, 'AWS::IAM::Role')[0]).find((s) => s['Sid'] === 'DecryptCognitoCodes');
+    assert.deepEqual(decrypt?.['Resource'], poolKeyArn);
+  });
+
+  it('accepts that same key given as kmsKey, and refuses another one with a message', () => {
+    assert.doesNotThrow(() => withPoolKey((_stack, poolKey) => poolKey));
+    assert.throws(
+      () => withPoolKey((stack) => new kms.Key(stack, 'Other')),
+      /already encrypts codes with another KMS key \(customSenderKmsKey\)\. Re-keying it would make codes in flight undecryptable/,
+    );
+  });
+
+  it('lets a second relay on the same pool reuse the key the first one wired', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Twice', { env: { account: ACCOUNT, region: REGION } });
+    const pool = new cognito.UserPool(stack, 'Users');
+    const first = new CognitoRelay(stack, 'Email', { userPool: pool, code, keyAdministrators, email: { providers: ['smtp'], from: 'a@example.com' } });
+    assert.throws(
+      () => new CognitoRelay(stack, 'Sms', { userPool: pool, code, kmsKey: new kms.Key(stack, 'Other'), sms: { providers: ['twilio'], allowedCountries: ['1'] } }),
+      /already encrypts codes with another KMS key/,
+    );
+    const second = new CognitoRelay(stack, 'Sms2', { userPool: pool, code, sms: { providers: ['twilio'], allowedCountries: ['1'] } });
+    assert.equal(stack.resolve(second.keyArn)['Fn::GetAtt'][0], stack.resolve(first.keyArn)['Fn::GetAtt'][0]);
+  });
+});
+
+describe('CognitoRelay with the pool in another stack', () => {
+  const app = new App();
+  const poolStack = new Stack(app, 'Users', { env: { account: ACCOUNT, region: REGION } });
+  const relayStack = new Stack(app, 'Relay', { env: { account: ACCOUNT, region: REGION } });
+  const pool = new cognito.UserPool(poolStack, 'Pool');
+  new CognitoRelay(relayStack, 'Relay', { userPool: pool, code, keyAdministrators, email: { providers: ['smtp'], from: 'a@example.com' } });
+  // Synthesis fails on a dependency cycle between stacks: this is the check.
+  const assembly = app.synth();
+  const poolResources = assembly.getStackByName('Users').template['Resources'] as Resources;
+  const relayResources = assembly.getStackByName('Relay').template['Resources'] as Resources;
+
+  it('synthesises without a cycle: the pool stack depends on the relay stack, never the reverse', () => {
+    assert.deepEqual(poolStack.dependencies.map((s) => s.stackName), ['Relay']);
+    assert.deepEqual(relayStack.dependencies, []);
+  });
+
+  it('wires the pool with the function and key exported by the relay stack', () => {
+    const [, cfnPool] = ofType(poolResources, 'AWS::Cognito::UserPool')[0]!;
+    const lambdaConfig = cfnPool.Properties?.['LambdaConfig'] as Record<string, Record<string, unknown>>;
+    assert.ok(JSON.stringify(lambdaConfig['KMSKeyID']).includes('Fn::ImportValue'));
+    assert.ok(JSON.stringify(lambdaConfig['CustomEmailSender']!['LambdaArn']).includes('Fn::ImportValue'));
+    assert.equal(lambdaConfig['CustomEmailSender']!['LambdaVersion'], 'V1_0');
+  });
+
+  it("refuses, with a message, a pool whose own key lives in the pool's stack (that would be a cycle), and accepts the key from the relay's stack", () => {
+    const app = new App();
+    const usersStack = new Stack(app, 'KeyedUsers', { env: { account: ACCOUNT, region: REGION } });
+    const relayStack = new Stack(app, 'KeyedRelay', { env: { account: ACCOUNT, region: REGION } });
+    const poolWithKey = new cognito.UserPool(usersStack, 'Pool', { customSenderKmsKey: new kms.Key(usersStack, 'Key') });
+    assert.throws(
+      () => new CognitoRelay(relayStack, 'Relay', { userPool: poolWithKey, code, email: { providers: ['smtp'], from: 'a@example.com' } }),
+      /custom sender key is defined in stack KeyedUsers, which references this relay \(stack KeyedRelay\)/,
+    );
+    const relayKey = new kms.Key(relayStack, 'RelayKey');
+    const poolWithRelayKey = new cognito.UserPool(usersStack, 'Pool2', { customSenderKmsKey: relayKey });
+    new CognitoRelay(relayStack, 'Relay2', { userPool: poolWithRelayKey, kmsKey: relayKey, code, email: { providers: ['smtp'], from: 'a@example.com' } });
+    assert.doesNotThrow(() => app.synth());
+  });
+
+  it('puts what names the pool (invoke permission, decrypt and look-up grants) into the pool stack', () => {
+    const [poolId] = ofType(poolResources, 'AWS::Cognito::UserPool')[0]!;
+    const [, permission] = ofType(poolResources, 'AWS::Lambda::Permission')[0]!;
+    assert.deepEqual(permission.Properties?.['SourceArn'], arnOf(poolId));
+    assert.equal(permission.Properties?.['SourceAccount'], ACCOUNT);
+    const [, policy] = ofType(poolResources, 'AWS::IAM::Policy')[0]!;
+    const statements = (policy.Properties?.['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement;
+    assert.deepEqual(statements.map((s) => s['Sid']), ['DecryptCognitoCodes', 'LookUpRecipient']);
+    assert.deepEqual(ofType(relayResources, 'AWS::Lambda::Permission'), []);
+    assert.ok(!JSON.stringify(relayResources).includes('Users'), 'the relay stack does not reference the pool stack');
+  });
+});
+
+describe('the CDK example app with cdk-nag', () => {
+  it('creates no SMS role for its email-only pool', () => {
+    const stack = new RelayExampleStack(new App(), 'Example', { sendgridSecretName: 'prod/sendgrid', from: 'no-reply@example.com', code, env: { account: ACCOUNT, region: REGION } });
+    const roles = Object.values(Template.fromStack(stack).toJSON()['Resources'] as Resources).filter((r) => r.Type === 'AWS::IAM::Role');
+    assert.deepEqual(roles.filter((r) => JSON.stringify(r.Properties?.['AssumeRolePolicyDocument']).includes('cognito-idp.amazonaws.com')), []);
+    assert.equal(roles.length, 1, 'only the relay function role');
+  });
+
+  it('passes the AwsSolutions pack, every acknowledged finding explained in place', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'cdk-nag-example-'));
+    try {
+      const app = new App({ outdir, builtinCloudFormationValidation: false });
+      Validations.of(app).addPlugins(new cdkNag.AwsSolutionsChecks(app));
+      const stack = new RelayExampleStack(app, 'Example', { sendgridSecretName: 'prod/sendgrid', from: 'no-reply@example.com', code, env: { account: ACCOUNT, region: REGION } });
+      let failed = false;
+      try {
+        app.synth();
+      } catch {
+        failed = true;
+      }
+      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
+      };
+      assert.deepEqual(report.pluginReports.flatMap((p) => p.violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} at ${c.constructPath}`))), []);
+      assert.equal(failed, false);
+      const acknowledgements = collectAcknowledgements(stack);
+      assert.ok(acknowledgements.length > 0);
+      for (const { id, reason } of acknowledgements) assert.ok(reason.length > 30, `${id} needs a reason`);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("CognitoRelay and CDK's built-in CloudFormation validation", () => {
+  /** The findings of aws-cdk-lib's own template rules (schema, intrinsics, best practices). */
+  function cfnValidateFindings(populate: (app: App) => void): string[] {
+    const outdir = mkdtempSync(join(tmpdir(), 'cdk-validate-'));
+    try {
+      const app = new App({ outdir });
+      populate(app);
+      app.synth();
+      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: { pluginName: string; violations: { ruleName: string; description: string }[] }[];
+      };
+      return report.pluginReports.filter((p) => p.pluginName === 'CloudFormation Validate').flatMap((p) => p.violations.map((v) => `${v.ruleName}: ${v.description}`));
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+
+  it('reports nothing on a stack with every feature on, the deployment role as key administrator, and a pool in another stack', () => {
+    const findings = cfnValidateFindings((app) => {
+      const stack = new Stack(app, 'Everything', { env: { account: ACCOUNT, region: REGION } });
+      const pool = new cognito.UserPool(stack, 'Users', { enableSmsRole: true });
+      new CognitoRelay(stack, 'Relay', {
+        userPool: pool, code, keyAdministrators: [CognitoRelay.deploymentRole(stack)], alarmTopic: new sns.Topic(stack, 'Alarms'),
+        email: { providers: ['ses', 'sendgrid'], from: 'no-reply@example.com', sesTemplates: true, secrets: { SENDGRID_API_KEY: secretsmanager.Secret.fromSecretNameV2(stack, 'Sg', 'prod/sendgrid') } },
+        sms: { providers: ['sns', 'eum'], allowedCountries: ['1', '44'], maxPerNumberPerHour: 3 },
+      });
+      const usersStack = new Stack(app, 'OtherUsers', { env: { account: ACCOUNT, region: REGION } });
+      const relayStack = new Stack(app, 'OtherRelay', { env: { account: ACCOUNT, region: REGION } });
+      new CognitoRelay(relayStack, 'Relay', {
+        userPool: new cognito.UserPool(usersStack, 'Pool'), code, keyAdministrators, email: { providers: ['smtp'], from: 'a@example.com' },
+      });
+    });
+    assert.deepEqual(findings, []);
+  });
+
+  it('does report what it should (the check is live): a key administrator ARN with an unresolved placeholder', () => {
+    const findings = cfnValidateFindings((app) => {
+      const stack = new Stack(app, 'Broken', { env: { account: ACCOUNT, region: REGION } });
+      new CognitoRelay(stack, 'Relay', {
+        code, keyAdministrators: [new iam.ArnPrincipal('arn:${AWS::Partition}:iam::111122223333:role/deployer')], email: { providers: ['smtp'], from: 'a@example.com' },
+      });
+    });
+    assert.equal(findings.length, 1);
+    assert.match(findings[0]!, /^E1029: KeyPolicy.Statement.0.Principal.AWS/);
+  });
+});
+
+describe('CognitoRelay templates against the CloudFormation registry schemas', () => {
+  const asTemplate = (template: Template) => ({ Parameters: {}, Conditions: {}, Outputs: {}, ...template.toJSON() }) as unknown as CfnTemplate;
+  const cases: [string, () => Template][] = [
+    ['a new pool with email and SMS', () => build().template],
+    ['an imported pool', () => build({}, 'imported').template],
+    ['no pool', () => build({}, 'none').template],
+    ['the example app', () => Template.fromStack(new RelayExampleStack(new App(), 'Example', { sendgridSecretName: 'prod/sendgrid', from: 'no-reply@example.com', code, env: { account: ACCOUNT, region: REGION } }))],
+  ];
+  for (const [name, synth] of cases) {
+    it(`${name}: properties match the schemas, and no resource depends on itself`, () => {
+      const template = asTemplate(synth());
+      assert.deepEqual(schemaProblems(template), []);
+      assert.deepEqual(dependencyCycles(template), []);
+    });
+  }
+});

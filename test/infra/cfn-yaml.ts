@@ -41,7 +41,8 @@ export type Template = {
   Parameters: Record<string, Record<string, unknown>>;
   Rules?: Record<string, { RuleCondition?: unknown; Assertions: { Assert: unknown; AssertDescription?: string }[] }>;
   Conditions: Record<string, unknown>;
-  Resources: Record<string, { Type: string; Condition?: string; DependsOn?: string | string[]; Properties?: Record<string, unknown> }>;
+  Resources: Record<string, { Type: string; Condition?: string; DependsOn?: string | string[]; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+  Mappings?: Record<string, unknown>;
   Outputs: Record<string, { Value: unknown; Condition?: string; Description?: string }>;
 };
 
@@ -93,6 +94,12 @@ function evaluator(template: Template, values: Record<string, string>) {
       case 'Fn::And': return (args as unknown[]).every(truth);
       case 'Fn::Or': return (args as unknown[]).some(truth);
       case 'Condition': return condition(args as string);
+      // Rules only: [list, string]. A CommaDelimitedList parameter is its value split on commas.
+      case 'Fn::Contains': {
+        const [list, item] = args as [unknown, unknown];
+        const items = value(list);
+        return (Array.isArray(items) ? items : items.split(',')).includes(String(value(item)));
+      }
       default: throw new Error(`unsupported condition function ${fn}`);
     }
   };

@@ -1,38 +1,43 @@
 /**
  * infra/cloudformation/cognito-relay.yaml: parsed as CloudFormation reads it, rendered for the
- * "new pool" and "existing pool" parameter sets, checked against the resource specification of
- * the types it uses (test/infra/fixtures/cloudformation-spec.ts), and compared with what the CDK
- * construct synthesises.
+ * "new pool" and "existing pool" parameter sets, checked against the CloudFormation registry
+ * schemas shipped in @aws-cdk/aws-service-spec (test/infra/cfn-schema.ts), round-tripped through
+ * aws-cdk-lib's CfnInclude, and compared with what the CDK construct synthesises.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { readFileSync, statSync } from 'node:fs';
+import { App, DefaultStackSynthesizer, Duration, Stack } from 'aws-cdk-lib';
 import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
+import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { parse } from 'yaml';
 import { CognitoRelay } from '../../infra/cdk/src/cognito-relay.ts';
 import { PROVIDER_LOADERS } from '../../src/runtime/providers/registry.ts';
 import type { ProviderDefinition } from '../../src/runtime/providers/types.ts';
+import { dependencyCycles, duplicateLogicalNames, schemaProblems, unresolvedReferences } from './cfn-schema.ts';
 import { brokenRules, readTemplate, render, type Template } from './cfn-yaml.ts';
 import { failedDeliveryRollup } from './emf.ts';
-import { PROPERTY_TYPES, RESOURCE_TYPES, type TypeSpec } from './fixtures/cloudformation-spec.ts';
 
 const TEMPLATE_PATH = new URL('../../infra/cloudformation/cognito-relay.yaml', import.meta.url).pathname;
+const GUIDE_PATH = new URL('../../docs/deploy/cloudformation.md', import.meta.url).pathname;
 const template = readTemplate(TEMPLATE_PATH);
 
 const SECRET = (name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/${name}-AbCdEf`;
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const ADMINS = 'arn:aws:iam::111122223333:role/deployer,arn:aws:iam::111122223333:role/security';
 
 /** Everything on: new pool, new key, email and SMS, all secrets, idempotency, alarm topic. */
 const NEW_POOL = {
-  CodeS3Bucket: 'artifacts', CodeS3Key: 'cognito-relay/lambda.zip',
+  CodeS3Bucket: 'artifacts', CodeS3Key: 'cognito-relay/lambda.zip', KeyAdministratorArns: ADMINS,
   EmailProviders: 'sendgrid,smtp', EmailFrom: 'no-reply@example.com', EmailFromName: 'Example', EmailReplyTo: 'help@example.com',
   SendGridApiKeySecretArn: SECRET('sendgrid'), SmtpUrlSecretArn: SECRET('smtp'),
-  SmsProviders: 'twilio', TwilioAccountSid: 'AC0123', TwilioFrom: '+15550100', TwilioAuthTokenSecretArn: SECRET('twilio'),
+  SmsProviders: 'twilio', SmsAllowedCountries: '1,44', TwilioAccountSid: 'AC0123', TwilioFrom: '+15550100', TwilioAuthTokenSecretArn: SECRET('twilio'),
   AppName: 'Example', Idempotency: 'true', AlarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:alarms',
 };
 /** An existing pool and key, email only, everything else default. */
@@ -41,18 +46,12 @@ const EXISTING_POOL = {
   ExistingUserPoolId: 'eu-west-1_AbCdEf123', ExistingKmsKeyArn: KEY_ARN,
   EmailFrom: 'no-reply@example.com', SendGridApiKeySecretArn: SECRET('sendgrid'),
 };
+/** An existing pool with a new key: the key policy can name the pool. */
+const EXISTING_POOL_NEW_KEY = { ...EXISTING_POOL, ExistingKmsKeyArn: '', KeyAdministratorArns: ADMINS };
 
 const newPool = render(template, NEW_POOL);
 const existingPool = render(template, EXISTING_POOL);
-
-function checkAgainstSpec(where: string, value: unknown, spec: TypeSpec): void {
-  assert.ok(value && typeof value === 'object' && !Array.isArray(value), `${where} is an object`);
-  const names = Object.keys(value);
-  const unknown = names.filter((name) => !spec.properties.includes(name));
-  assert.deepEqual(unknown, [], `${where}: properties not in ${spec.docs}`);
-  const missing = spec.required.filter((name) => !names.includes(name));
-  assert.deepEqual(missing, [], `${where}: required properties missing (${spec.docs})`);
-}
+const existingPoolNewKey = render(template, EXISTING_POOL_NEW_KEY);
 
 function statementsOf(rendered: Template, id: string): Record<string, unknown>[] {
   return (resource(rendered, id).Properties!['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement;
@@ -73,59 +72,78 @@ describe('CloudFormation template', () => {
     assert.ok(statSync(TEMPLATE_PATH).size < 51_200, `${statSync(TEMPLATE_PATH).size} bytes`);
   });
 
-  it('is a CloudFormation template whose resources all use types it is checked against', () => {
+  it('uses each logical name once across parameters, resources, conditions, outputs and mappings', () => {
     assert.equal(template.AWSTemplateFormatVersion, '2010-09-09');
-    const types = new Set(Object.values(template.Resources).map((r) => r.Type));
-    assert.deepEqual([...types].filter((type) => !(type in RESOURCE_TYPES)), []);
+    assert.deepEqual(duplicateLogicalNames(template), []);
+    // The checker itself: the name that once was both a parameter and a resource is caught.
+    assert.deepEqual(duplicateLogicalNames({ ...template, Parameters: { ...template.Parameters, IdempotencyTable: {} } }), ['IdempotencyTable (Parameters and Resources)']);
+    // A name repeated inside one section is refused by the YAML reader itself.
+    assert.throws(() => parse('Resources:\n  A: {}\n  A: {}\n'), /unique/i);
   });
 
-  for (const [scenario, rendered] of [['a new pool', newPool], ['an existing pool', existingPool]] as const) {
-    it(`uses only known property names and sets every required one, for ${scenario}`, () => {
-      for (const [id, r] of Object.entries(rendered.Resources)) {
-        checkAgainstSpec(`${id} (${r.Type})`, r.Properties ?? {}, RESOURCE_TYPES[r.Type]!);
-      }
-      const fn = resource(rendered, 'Function').Properties!;
-      checkAgainstSpec('Function.Code', fn['Code'], PROPERTY_TYPES['AWS::Lambda::Function.Code']!);
-      checkAgainstSpec('Function.Environment', fn['Environment'], PROPERTY_TYPES['AWS::Lambda::Function.Environment']!);
-      checkAgainstSpec('Function.LoggingConfig', fn['LoggingConfig'], PROPERTY_TYPES['AWS::Lambda::Function.LoggingConfig']!);
-      const invokeConfig = resource(rendered, 'EventInvokeConfig').Properties!;
-      const destination = invokeConfig['DestinationConfig'] as Record<string, unknown>;
-      checkAgainstSpec('EventInvokeConfig.DestinationConfig', destination, PROPERTY_TYPES['AWS::Lambda::EventInvokeConfig.DestinationConfig']!);
-      checkAgainstSpec('EventInvokeConfig.OnFailure', destination['OnFailure'], PROPERTY_TYPES['AWS::Lambda::EventInvokeConfig.OnFailure']!);
-      const pool = rendered.Resources['UserPool']?.Properties;
-      if (pool) {
-        const lambdaConfig = pool['LambdaConfig'] as Record<string, unknown>;
-        checkAgainstSpec('UserPool.LambdaConfig', lambdaConfig, PROPERTY_TYPES['AWS::Cognito::UserPool.LambdaConfig']!);
-        checkAgainstSpec('UserPool.LambdaConfig.CustomEmailSender', lambdaConfig['CustomEmailSender'], PROPERTY_TYPES['AWS::Cognito::UserPool.CustomEmailSender']!);
-        checkAgainstSpec('UserPool.LambdaConfig.CustomSMSSender', lambdaConfig['CustomSMSSender'], PROPERTY_TYPES['AWS::Cognito::UserPool.CustomSMSSender']!);
-        checkAgainstSpec('UserPool.SmsConfiguration', pool['SmsConfiguration'], PROPERTY_TYPES['AWS::Cognito::UserPool.SmsConfiguration']!);
-      }
+  it('resolves every Ref, GetAtt, Sub variable, condition and DependsOn in the whole template', () => {
+    assert.deepEqual(unresolvedReferences(template), []);
+    const broken = structuredClone(template);
+    broken.Resources['Function']!.Properties!['Role'] = { 'Fn::GetAtt': ['Rol', 'Arn'] };
+    assert.deepEqual(unresolvedReferences(broken), ['Function.Properties.Role: GetAtt Rol,Arn']);
+  });
+
+  it('round-trips through aws-cdk-lib CfnInclude unchanged', () => {
+    // CDK's built-in template linter is off here: it takes half a minute on this template and
+    // the registry-schema checks below cover what it would check.
+    const app = new App({ builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Included', { synthesizer: new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }) });
+    new CfnInclude(stack, 'Template', { templateFile: TEMPLATE_PATH });
+    const synthesized = app.synth().getStackByName('Included').template as Record<string, unknown>;
+    // `!GetAtt A.B` comes back in its other valid spelling, ["A", "B"].
+    const getAttAsList = (node: unknown): unknown => {
+      if (Array.isArray(node)) return node.map(getAttAsList);
+      if (!node || typeof node !== 'object') return node;
+      return Object.fromEntries(Object.entries(node).map(([key, value]) =>
+        [key, key === 'Fn::GetAtt' && typeof value === 'string' ? value.split(/\.(.*)/s).slice(0, 2) : getAttAsList(value)]));
+    };
+    // A single DependsOn comes back as a one-item list.
+    const fn = (synthesized['Resources'] as Template['Resources'])['Function']!;
+    fn.DependsOn = [fn.DependsOn ?? []].flat()[0];
+    assert.deepEqual(getAttAsList(synthesized), JSON.parse(JSON.stringify(template)));
+  });
+
+  for (const [scenario, rendered] of [['a new pool', newPool], ['an existing pool and key', existingPool], ['an existing pool with a new key', existingPoolNewKey]] as const) {
+    it(`matches the CloudFormation registry schemas (names, types, required properties, attributes) for ${scenario}`, () => {
+      assert.deepEqual(schemaProblems(rendered), []);
     });
 
-    it(`references only parameters, resources and conditions that exist, for ${scenario}`, () => {
-      const known = new Set([...Object.keys(template.Parameters), ...Object.keys(rendered.Resources), 'AWS::AccountId', 'AWS::Region', 'AWS::Partition', 'AWS::StackName', 'AWS::URLSuffix']);
-      const problems: string[] = [];
-      const visit = (node: unknown, subVariables: Set<string>): void => {
-        if (Array.isArray(node)) return node.forEach((item) => visit(item, subVariables));
-        if (!node || typeof node !== 'object') return;
-        for (const [key, value] of Object.entries(node)) {
-          if (key === 'Ref' && !known.has(value as string)) problems.push(`Ref ${String(value)}`);
-          else if (key === 'Fn::GetAtt' && !(((value as string[])[0] ?? '') in rendered.Resources)) problems.push(`GetAtt ${String(value)}`);
-          else if (key === 'Fn::Sub') {
-            const [text, variables] = Array.isArray(value) ? (value as [string, Record<string, unknown>]) : [value as string, {}];
-            for (const [, name] of text.matchAll(/\$\{([^}!]+)\}/g)) {
-              const base = name!.split('.')[0]!;
-              if (!known.has(name!) && !(base in rendered.Resources) && !(name! in variables)) problems.push(`Sub \${${name}}`);
-            }
-            visit(variables, subVariables);
-          } else visit(value, subVariables);
-        }
-      };
-      visit(rendered.Resources, new Set());
-      visit(rendered.Outputs, new Set());
-      assert.deepEqual(problems, []);
+    it(`references only parameters, resources and attributes that exist, for ${scenario}`, () => {
+      assert.deepEqual(unresolvedReferences(rendered), []);
+    });
+
+    it(`has no circular dependency between resources, for ${scenario}`, () => {
+      assert.deepEqual(dependencyCycles(rendered), []);
     });
   }
+
+  it('finds a cycle where there is one: a key policy naming the new pool that references the key', () => {
+    const cyclic = structuredClone(newPool);
+    const statements = (cyclic.Resources['Key']!.Properties!['KeyPolicy'] as { Statement: Record<string, unknown>[] }).Statement;
+    statements[1]!['Condition'] = { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': ['UserPool', 'Arn'] } } };
+    assert.deepEqual(dependencyCycles(cyclic), [['Key', 'UserPool', 'Key'], ['Key', 'UserPool', 'Function', 'Key']]);
+  });
+
+  it('checks properties against the schemas for real: an unknown, a mistyped and a missing property are all reported', () => {
+    const broken = structuredClone(newPool);
+    broken.Resources['Function']!.Properties!['Timeout'] = '30 seconds';
+    broken.Resources['Function']!.Properties!['Enviroment'] = {};
+    delete broken.Resources['CognitoInvokePermission']!.Properties!['Principal'];
+    (broken.Resources['UserPool']!.Properties!['LambdaConfig'] as Record<string, unknown>)['CustomEmailSender'] = { LambdaArn: { 'Fn::GetAtt': ['Function', 'Arn'] }, Version: 'V1_0' };
+    broken.Resources['DeadLettersAlarm']!.Properties!['Dimensions'] = [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetters', 'Name'] } }];
+    assert.deepEqual(schemaProblems(broken).sort(), [
+      'CognitoInvokePermission: required property Principal is missing',
+      'Function.Enviroment: not a property of this type',
+      'Function.Timeout: expected an integer, got "30 seconds"',
+      'Resources.DeadLettersAlarm.Properties.Dimensions[0].Value: AWS::SQS::Queue has no attribute Name',
+      'UserPool.LambdaConfig.CustomEmailSender.Version: not a property of this type',
+    ]);
+  });
 
   it('wires both custom senders with LambdaVersion V1_0 and the key ARN on a new pool', () => {
     const lambdaConfig = resource(newPool, 'UserPool').Properties!['LambdaConfig'];
@@ -205,9 +223,15 @@ describe('CloudFormation template', () => {
     assert.ok(!('AttachCommand' in newPool.Outputs));
   });
 
-  it('creates the idempotency table only when asked', () => {
-    assert.ok(newPool.Resources['Idempotency']);
-    assert.equal(existingPool.Resources['Idempotency'], undefined);
+  it('creates the idempotency table when asked or when SMS needs it for its per-number counters', () => {
+    assert.ok(newPool.Resources['IdempotencyTable']);
+    assert.equal(existingPool.Resources['IdempotencyTable'], undefined);
+    const smsWithoutAsking = render(template, { ...EXISTING_POOL, SmsProviders: 'twilio', SmsAllowedCountries: '44' });
+    assert.equal(smsWithoutAsking.Resources['IdempotencyTable']!.Type, 'AWS::DynamoDB::Table');
+    assert.deepEqual(variablesOf(smsWithoutAsking)['IDEMPOTENCY_TABLE'], { Ref: 'IdempotencyTable' });
+    const smsWithOwnTable = render(template, { ...EXISTING_POOL, SmsProviders: 'twilio', SmsAllowedCountries: '44', ExistingIdempotencyTableName: 'mine' });
+    assert.equal(smsWithOwnTable.Resources['IdempotencyTable'], undefined);
+    assert.deepEqual(variablesOf(smsWithOwnTable)['IDEMPOTENCY_TABLE'], { Ref: 'ExistingIdempotencyTableName' });
     const variables = (resource(existingPool, 'Function').Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables;
     assert.equal(variables['IDEMPOTENCY_TABLE'], undefined);
   });
@@ -312,8 +336,8 @@ describe('CloudFormation template: provider settings, AWS providers, delivery', 
     assert.equal(template.Parameters['SmsProviders']!['AllowedPattern'], template.Parameters['EmailProviders']!['AllowedPattern']);
   });
 
-  it('passes the delivery settings and SMS limits only when set', () => {
-    const values = { MaxAttempts: '2', AttemptTimeoutMs: '4000', CircuitBreakerThreshold: '5', CircuitBreakerCooldownMs: '60000', SmsAllowedCountries: '1,44', SmsMaxPerNumberPerHour: '5', Idempotency: 'true' };
+  it('passes the delivery settings when set, and the SMS limits whenever SMS is on', () => {
+    const values = { MaxAttempts: '2', AttemptTimeoutMs: '4000', CircuitBreakerThreshold: '5', CircuitBreakerCooldownMs: '60000', SmsProviders: 'twilio', SmsAllowedCountries: '1,44', SmsMaxPerNumberPerHour: '20', Idempotency: 'true' };
     const variables = variablesOf(render(template, { ...EXISTING_POOL, ...values }));
     assert.deepEqual(
       Object.fromEntries(['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR'].map((n) => [n, variables[n]])),
@@ -334,14 +358,26 @@ describe('CloudFormation template: provider settings, AWS providers, delivery', 
     for (const bad of ['99', '29001', '30000', '60000', '05000', '4s']) assert.ok(!pattern.test(bad), bad);
   });
 
-  it('refuses, before creating anything, an SMS limit without a table, two tables, and email without a sender', () => {
-    assert.deepEqual(brokenRules(template, { ...EXISTING_POOL, SmsProviders: 'twilio', SmsMaxPerNumberPerHour: '5' }), [
-      'SmsMaxPerNumberPerHour needs an idempotency table (the per-number counters live there); set Idempotency=true or ExistingIdempotencyTableName.',
+  it('refuses, before creating anything, SMS without a country allow-list, a new key without administrators, two tables, and email without a sender', () => {
+    assert.deepEqual(brokenRules(template, { ...EXISTING_POOL, SmsProviders: 'twilio' }), [
+      'SmsAllowedCountries is required with SmsProviders; list the calling codes your users have, e.g. 1,44 (no default opens SMS to every country).',
     ]);
-    assert.deepEqual(brokenRules(template, { ...EXISTING_POOL, SmsMaxPerNumberPerHour: '5', ExistingIdempotencyTableName: 'mine' }), []);
+    assert.deepEqual(brokenRules(template, { ...EXISTING_POOL, SmsProviders: 'twilio', SmsAllowedCountries: '44' }), []);
+    assert.deepEqual(brokenRules(template, { ...EXISTING_POOL, ExistingKmsKeyArn: '' }), [
+      'KeyAdministratorArns is required with a new key; name the roles that administer it, including the one deploying this stack.',
+    ]);
     assert.equal(brokenRules(template, { ...EXISTING_POOL, Idempotency: 'true', ExistingIdempotencyTableName: 'mine' }).length, 1);
     assert.equal(brokenRules(template, { ...EXISTING_POOL, EmailFrom: '' }).length, 1);
     assert.deepEqual(brokenRules(template, NEW_POOL), []);
+  });
+
+  it('limits SMS to 5 per number and hour by default, and accepts 1 to 10000', () => {
+    assert.equal(template.Parameters['SmsMaxPerNumberPerHour']!['Default'], '5');
+    const pattern = new RegExp(template.Parameters['SmsMaxPerNumberPerHour']!['AllowedPattern'] as string);
+    for (const ok of ['1', '5', '999', '10000']) assert.ok(pattern.test(ok), ok);
+    for (const bad of ['', '0', '10001', '05', 'all']) assert.ok(!pattern.test(bad), bad);
+    assert.deepEqual(variablesOf(newPool)['SMS_MAX_PER_NUMBER_PER_HOUR'], { Ref: 'SmsMaxPerNumberPerHour' });
+    assert.equal(template.Parameters['SmsAllowedCountries']!['Default'], '');
   });
 
   it('uses an existing idempotency table instead of creating one', () => {
@@ -377,6 +413,7 @@ describe('CloudFormation template and CDK construct', () => {
   const pool = new cognito.UserPool(stack, 'Users', { enableSmsRole: true });
   pool.addClient('Client');
   new CognitoRelay(stack, 'Relay', {
+    keyAdministrators: [new iam.ArnPrincipal('arn:aws:iam::111122223333:role/deployer')],
     userPool: pool,
     code: lambda.Code.fromInline('exports.handler = async () => {};'),
     idempotency: true,
@@ -392,6 +429,7 @@ describe('CloudFormation template and CDK construct', () => {
     },
     sms: {
       providers: ['twilio'],
+      allowedCountries: ['1', '44'],
       secrets: { TWILIO_AUTH_TOKEN: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Tw', SECRET('twilio')) },
       settings: { TWILIO_ACCOUNT_SID: NEW_POOL.TwilioAccountSid, TWILIO_FROM: NEW_POOL.TwilioFrom },
     },
@@ -464,12 +502,13 @@ describe('CloudFormation template and CDK construct, with AWS providers and deli
     EmailProviders: 'ses', EmailFrom: 'no-reply@example.com', SesConfigurationSet: 'relay', SesTemplates: 'true',
     SmsProviders: 'sns,eum', SnsSenderId: 'Example', EumOriginationIdentity: 'pool-0123',
     MaxAttempts: '2', AttemptTimeoutMs: '4000', CircuitBreakerThreshold: '5', CircuitBreakerCooldownMs: '60000',
-    SmsAllowedCountries: '1,44', SmsMaxPerNumberPerHour: '5', ExistingIdempotencyTableName: 'relay-idempotency', LogLevel: 'DEBUG',
+    SmsAllowedCountries: '1,44', SmsMaxPerNumberPerHour: '5', ExistingIdempotencyTableName: 'relay-idempotency', LogLevel: 'DEBUG', KeyAdministratorArns: ADMINS,
   };
   const cfn = render(template, values);
   const app = new App();
   const stack = new Stack(app, 'EquivalentAws', { env: { account: '111122223333', region: 'eu-west-1' } });
   new CognitoRelay(stack, 'Relay', {
+    keyAdministrators: [new iam.ArnPrincipal('arn:aws:iam::111122223333:role/deployer')],
     userPool: cognito.UserPool.fromUserPoolId(stack, 'Users', values.ExistingUserPoolId),
     code: lambda.Code.fromInline('exports.handler = async () => {};'),
     idempotencyTable: dynamodb.Table.fromTableName(stack, 'Table', values.ExistingIdempotencyTableName),
@@ -499,5 +538,119 @@ describe('CloudFormation template and CDK construct, with AWS providers and deli
     const types = (rendered: Template) => [...new Set(Object.values(rendered.Resources).map((r) => r.Type))].sort();
     assert.deepEqual(types(cfn), types(cdk));
     assert.deepEqual(alarmSignatures(cfn), alarmSignatures(cdk));
+  });
+});
+
+/** Whether an IAM action pattern (with `*` wildcards) allows `action`. */
+function allows(patterns: string[], action: string): boolean {
+  return patterns.some((pattern) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(action));
+}
+
+describe('CloudFormation key policy', () => {
+  const keyStatements = (rendered: Template) =>
+    (resource(rendered, 'Key').Properties!['KeyPolicy'] as { Statement: Record<string, unknown>[] }).Statement;
+
+  it('names exactly the administrators, Cognito and the relay role: no account-root kms:*', () => {
+    for (const rendered of [newPool, existingPoolNewKey]) {
+      const statements = keyStatements(rendered);
+      assert.deepEqual(statements.map((s) => s['Sid']), ['KeyAdministration', 'CognitoEncryptsCodes', 'RelayDecryptsCodes']);
+      assert.deepEqual(statements.map((s) => s['Principal']), [
+        { AWS: { 'Fn::Split': [',', { Ref: 'KeyAdministratorArns' }] } },
+        { Service: 'cognito-idp.amazonaws.com' },
+        { AWS: { 'Fn::GetAtt': ['Role', 'Arn'] } },
+      ]);
+      assert.ok(!JSON.stringify(statements).includes(':root'));
+      assert.ok(statements.every((s) => s['Effect'] === 'Allow' && ![s['Action']].flat().includes('kms:*')));
+    }
+  });
+
+  it('lets the administrators manage the key (so it cannot be locked out) but never use it', () => {
+    const admin = [keyStatements(newPool)[0]!['Action']].flat() as string[];
+    for (const action of ['kms:PutKeyPolicy', 'kms:GetKeyPolicy', 'kms:CreateGrant', 'kms:RevokeGrant', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:EnableKeyRotation', 'kms:DescribeKey', 'kms:TagResource']) {
+      assert.ok(allows(admin, action), action);
+    }
+    for (const action of ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom']) assert.ok(!allows(admin, action), action);
+    // KMS checks on creation that the caller could change the policy later; the guide and the
+    // parameter say to include the deployer, and nothing bypasses the check.
+    assert.equal(resource(newPool, 'Key').Properties!['BypassPolicyLockoutSafetyCheck'], undefined);
+  });
+
+  it("lets Cognito encrypt and create grants only for this account's pools, and only the existing pool when there is one", () => {
+    const cognitoOf = (rendered: Template) => keyStatements(rendered)[1]!;
+    assert.deepEqual(cognitoOf(newPool)['Action'], ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:CreateGrant']);
+    assert.deepEqual(cognitoOf(newPool)['Condition'], {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      // The new pool references the key, so the key cannot name it (that would be a cycle).
+      ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*' } },
+    });
+    assert.deepEqual(cognitoOf(existingPoolNewKey)['Condition'], {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/${ExistingUserPoolId}' } },
+    });
+  });
+
+  it("lets the relay role only decrypt, and only codes bound to the pool's ID", () => {
+    const relayOf = (rendered: Template) => keyStatements(rendered)[2]!;
+    assert.equal(relayOf(existingPoolNewKey)['Action'], 'kms:Decrypt');
+    assert.deepEqual(relayOf(existingPoolNewKey)['Condition'], { StringLike: { 'kms:EncryptionContext:userpool-id': { Ref: 'ExistingUserPoolId' } } });
+    assert.deepEqual(relayOf(newPool)['Condition'], { StringLike: { 'kms:EncryptionContext:userpool-id': { 'Fn::Sub': '${AWS::Region}_*' } } });
+    // And the role's own policy names the new pool exactly.
+    assert.deepEqual(statementsOf(newPool, 'PoolAccessPolicy').find((s) => s['Sid'] === 'DecryptCognitoCodes')!['Condition'], {
+      StringEquals: { 'kms:EncryptionContext:userpool-id': { Ref: 'UserPool' } },
+    });
+  });
+
+  it('leaves an existing key alone', () => {
+    assert.equal(existingPool.Resources['Key'], undefined);
+  });
+
+  it('grants kms:Decrypt through Secrets Manager only on the customer-managed keys of the secrets, when given', () => {
+    const keys = `${KEY_ARN},arn:aws:kms:eu-west-1:111122223333:key/abcd`;
+    const rendered = render(template, { ...EXISTING_POOL, SecretsKmsKeyArns: keys });
+    assert.deepEqual(statementsOf(rendered, 'RolePolicy').find((s) => s['Sid'] === 'DecryptProviderSecrets'), {
+      Sid: 'DecryptProviderSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: { Ref: 'SecretsKmsKeyArns' },
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } },
+    });
+    assert.equal(template.Parameters['SecretsKmsKeyArns']!['Type'], 'CommaDelimitedList');
+    assert.equal(statementsOf(existingPool, 'RolePolicy').find((s) => s['Sid'] === 'DecryptProviderSecrets'), undefined);
+  });
+});
+
+describe('CloudFormation deploy guide', () => {
+  const guide = readFileSync(GUIDE_PATH, 'utf8');
+  /** Each `aws cloudformation deploy` command of the guide: its --parameter-overrides as a map. */
+  const commands = [...guide.matchAll(/```sh\n(aws cloudformation deploy[\s\S]*?)```/g)].map(([, text]) => {
+    const overrides = text!.replace(/\\\n/g, ' ').split('--parameter-overrides')[1] ?? '';
+    return Object.fromEntries(overrides.trim().split(/\s+/).filter(Boolean).map((pair) => pair.split(/=(.*)/s).slice(0, 2) as [string, string]));
+  });
+
+  it('has deploy commands for both modes', () => {
+    assert.ok(commands.length >= 2);
+    assert.ok(commands.some((c) => !c['ExistingUserPoolId']) && commands.some((c) => c['ExistingUserPoolId']));
+  });
+
+  it("names only the template's parameters in its commands, which pass the template's rules and the registry schemas", () => {
+    for (const command of commands) {
+      assert.deepEqual(Object.keys(command).filter((name) => !(name in template.Parameters)), []);
+      assert.deepEqual(brokenRules(template, command), []);
+      assert.deepEqual(schemaProblems(render(template, command)), []);
+    }
+  });
+
+  it('lists every parameter of the template, and none it does not have', () => {
+    // The cells of the columns headed "parameter", "settings" and "secret…" of the guide's tables.
+    const named = new Set<string>();
+    let columns: boolean[] = [];
+    for (const line of guide.split('\n')) {
+      if (!line.startsWith('|')) {
+        columns = [];
+        continue;
+      }
+      const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+      if (columns.length === 0) columns = cells.map((header) => /^(parameter|settings|secret)/.test(header));
+      else cells.forEach((cell, i) => columns[i] && [...cell.matchAll(/`([A-Z][A-Za-z0-9]+)`/g)].forEach(([, name]) => named.add(name!)));
+    }
+    assert.deepEqual(Object.keys(template.Parameters).filter((name) => !named.has(name)), []);
+    assert.deepEqual([...named].filter((name) => !(name in template.Parameters)), []);
   });
 });

@@ -1,15 +1,20 @@
 /**
- * The Terraform module and its examples, parsed with @cdktf/hcl2json (HashiCorp's HCL parser as
- * WebAssembly). `terraform validate` cannot run here (no Terraform binary is installable), so
- * these tests check what a parse can: the resources and their arguments, that references resolve,
- * least-privilege IAM, and the native lambda_config wiring in the examples.
+ * The Terraform module and its examples: `terraform fmt -check` by the terraform binary, and
+ * parsed with @cdktf/hcl2json (HashiCorp's HCL parser as WebAssembly). `terraform validate` needs
+ * the AWS provider, which cannot be downloaded here, so every resource type, data source,
+ * argument and block is checked against the provider's published schema (v5 and v6,
+ * test/infra/fixtures/aws-provider-schema.json, extracted from the prebuilt provider packages);
+ * then references, least-privilege IAM, the key policy and the native lambda_config wiring.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hcl2json from '@cdktf/hcl2json';
 import { failedDeliveryRollup } from './emf.ts';
+import { SOURCES, typesUsed, type BlockSchema, type ProviderSchema, type TypeSchema } from './fixtures/extract-aws-provider-schema.ts';
 
 const ROOT = new URL('../../infra/terraform/', import.meta.url).pathname;
 const MODULE_DIR = join(ROOT, 'modules/cognito-relay');
@@ -115,6 +120,7 @@ describe('Terraform module cognito-relay', async () => {
     assert.equal(key['enable_key_rotation'], true);
     assert.equal(key['customer_master_key_spec'], 'SYMMETRIC_DEFAULT');
     assert.equal(key['key_usage'], 'ENCRYPT_DECRYPT');
+    assert.equal(key['policy'], '${data.aws_iam_policy_document.key.json}');
   });
 
   it('runs the function on nodejs22.x / arm64 with index.handler from the built zip, logging to its own group', () => {
@@ -176,7 +182,7 @@ describe('Terraform module cognito-relay', async () => {
     const statements = [...policyDocument(config, 'function'), ...policyDocument(config, 'pool_access')];
     assert.deepEqual(statements.flatMap((s) => s['actions'] as string[]).sort(), [
       'cognito-idp:AdminGetUser', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
-      'kms:Decrypt', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue',
+      'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue',
       'ses:SendEmail', 'sms-voice:SendTextMessage', 'sns:Publish',
       'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', 'ssm:GetParameter',
     ]);
@@ -224,8 +230,7 @@ describe('Terraform module cognito-relay', async () => {
     const preconditions = ((fn['lifecycle'] as Block[])[0]!['precondition'] as Block[]).map((p) => String(p['condition']));
     const reserved = preconditions.find((c) => c.includes('setintersection(keys(var.settings)'))!;
     for (const name of ['MAX_ATTEMPTS', 'SMS_MAX_PER_NUMBER_PER_HOUR', 'IDEMPOTENCY_TABLE']) assert.ok(reserved.includes(`"${name}"`), name);
-    // The SMS limit counts in the idempotency table; one attempt must fit in the timeout.
-    assert.ok(preconditions.some((c) => c.includes('var.sms.max_per_number_per_hour') && c.includes('var.idempotency || var.idempotency_table_name != null')));
+    // One attempt must fit in the timeout.
     assert.ok(preconditions.some((c) => c.includes('var.delivery.attempt_timeout_ms + 1000 <= var.timeout * 1000')));
     assert.ok(preconditions.some((c) => c.includes('!(var.idempotency && var.idempotency_table_name != null)')));
   });
@@ -235,7 +240,7 @@ describe('Terraform module cognito-relay', async () => {
     assert.match(locals['idempotency_table_arn']!, /:dynamodb:\$\{local\.region\}:\$\{local\.account_id\}:table\/\$\{var\.idempotency_table_name\}/);
     const dynamic = (config.data['aws_iam_policy_document']!['function']![0]!['dynamic'] as { statement: { for_each: string; content: Block[] }[] }).statement;
     const records = dynamic.find((d) => d.content[0]!['sid'] === 'IdempotencyRecords')!;
-    assert.equal(records.for_each, '${var.idempotency || var.idempotency_table_name != null ? [1] : []}');
+    assert.equal(records.for_each, '${local.create_idempotency_table || var.idempotency_table_name != null ? [1] : []}');
     assert.deepEqual(records.content[0]!['resources'], ['${local.idempotency_table_arn}']);
   });
 
@@ -257,9 +262,11 @@ describe('Terraform module cognito-relay', async () => {
     assert.deepEqual(Object.values(alarms).map((a) => a.metric).sort(), ['AsyncEventsDropped', 'DestinationDeliveryFailures', 'Errors']);
   });
 
-  it('creates the idempotency table only when asked, with its key, TTL and point-in-time recovery', () => {
+  it('creates the idempotency table when asked or for the SMS counters, with its key, TTL and point-in-time recovery', () => {
     const table = one(config, 'aws_dynamodb_table', 'idempotency');
-    assert.equal(table['count'], '${var.idempotency ? 1 : 0}');
+    assert.equal(table['count'], '${local.create_idempotency_table ? 1 : 0}');
+    const locals = Object.assign({}, ...config.locals) as Record<string, string>;
+    assert.equal(locals['create_idempotency_table'], '${var.idempotency || (var.sms != null && var.idempotency_table_name == null)}');
     assert.equal(table['hash_key'], 'id');
     assert.equal(table['billing_mode'], 'PAY_PER_REQUEST');
     assert.deepEqual(table['ttl'], [{ attribute_name: 'expiration', enabled: true }]);
@@ -319,5 +326,308 @@ describe('Terraform examples', async () => {
     const config = await load(join(ROOT, 'examples/existing-pool'));
     assert.equal(config.resource['aws_cognito_user_pool'], undefined);
     assert.equal(config.output['attach_command']![0]!['value'], '${module.relay.attach_command}');
+  });
+});
+
+const PROVIDER_SCHEMAS = (JSON.parse(readFileSync(new URL('./fixtures/aws-provider-schema.json', import.meta.url), 'utf8')) as { schemas: ProviderSchema[] }).schemas;
+/** Terraform's own arguments and blocks, valid on every resource and data source. */
+const META_ARGUMENTS = new Set(['count', 'for_each', 'depends_on', 'provider', 'lifecycle', 'provisioner', 'connection']);
+
+/**
+ * Every argument and block of every resource and data source in the parsed files that the
+ * provider's schema does not have, written in the wrong form (a block as `name = {…}`, an
+ * argument as a block), repeated though single, or required and missing. Literal values are
+ * checked against the argument's type; expressions (`${…}`) are left to Terraform.
+ */
+function providerSchemaProblems(schema: ProviderSchema, trees: unknown[]): string[] {
+  const problems: string[] = [];
+  const isExpression = (value: unknown) => typeof value === 'string' && value.includes('${');
+  const literalFits = (type: string, value: unknown): boolean => {
+    if (isExpression(value) || type === 'any') return true;
+    if (type.startsWith('list(') || type.startsWith('set(')) return Array.isArray(value) && value.every((item) => literalFits(type.slice(type.indexOf('(') + 1, -1), item));
+    if (type.startsWith('map(')) return Boolean(value) && typeof value === 'object' && !Array.isArray(value);
+    if (type === 'number') return typeof value === 'number' || (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value));
+    if (type === 'bool') return typeof value === 'boolean' || value === 'true' || value === 'false';
+    return ['string', 'number', 'boolean'].includes(typeof value); // Terraform converts primitives to string
+  };
+  const checkBlock = (path: string, body: Record<string, unknown>, shape: BlockSchema, topLevel: boolean) => {
+    const present = new Set<string>();
+    for (const [key, value] of Object.entries(body)) {
+      if (topLevel && META_ARGUMENTS.has(key)) continue;
+      if (key === 'dynamic') {
+        for (const [name, generators] of Object.entries(value as Record<string, { content: Record<string, unknown>[] }[]>)) {
+          const block = shape.blocks[name];
+          if (!block) problems.push(`${path}: dynamic "${name}" is not a block of this type`);
+          else for (const generator of generators) for (const content of generator.content) checkBlock(`${path}.${name}`, content, block, false);
+          present.add(name);
+        }
+        continue;
+      }
+      present.add(key);
+      const block = shape.blocks[key];
+      const argument = shape.arguments[key];
+      if (block) {
+        if (!Array.isArray(value) || !value.every((item) => item && typeof item === 'object' && !Array.isArray(item))) {
+          problems.push(`${path}.${key}: a block, written as an argument`);
+          continue;
+        }
+        if (!block.list && value.length > 1) problems.push(`${path}.${key}: at most one block`);
+        for (const item of value) checkBlock(`${path}.${key}`, item as Record<string, unknown>, block, false);
+      } else if (argument) {
+        if (Array.isArray(value) && value.length > 0 && value.every((item) => item && typeof item === 'object' && !Array.isArray(item)) && !argument.type.includes('any')) {
+          problems.push(`${path}.${key}: an argument, written as a block`);
+        } else if (!literalFits(argument.type, value)) problems.push(`${path}.${key}: ${JSON.stringify(value)} is not a ${argument.type}`);
+      } else problems.push(`${path}.${key}: not an argument or block of this type`);
+    }
+    for (const [name, argument] of Object.entries(shape.arguments)) if (argument.required && !present.has(name)) problems.push(`${path}: required argument ${name} is missing`);
+    for (const [name, block] of Object.entries(shape.blocks)) if (block.required && !present.has(name)) problems.push(`${path}: required block ${name} is missing`);
+  };
+  for (const tree of trees as Record<string, Record<string, Record<string, Record<string, unknown>[]>>>[]) {
+    for (const kind of ['resource', 'data'] as const) {
+      for (const [type, byName] of Object.entries(tree[kind] ?? {})) {
+        const typeSchema: TypeSchema | undefined = schema[kind][type];
+        if (!typeSchema) {
+          problems.push(`${kind} ${type}: not in hashicorp/aws`);
+          continue;
+        }
+        for (const [name, bodies] of Object.entries(byName)) for (const body of bodies) checkBlock(`${kind === 'data' ? 'data.' : ''}${type}.${name}`, body, typeSchema, true);
+      }
+    }
+  }
+  // What expressions read: `aws_x.name[0].attr`, `data.aws_x.name.attr`.
+  for (const expression of trees.flatMap(expressions)) {
+    for (const [, data, type, attribute] of expression.matchAll(/\b(data\.)?(aws_[a-z0-9_]+)\.[a-z0-9_]+(?:\[[^\]]*\])?\.([a-z0-9_]+)/g)) {
+      const typeSchema = schema[data ? 'data' : 'resource'][type!];
+      if (typeSchema && !typeSchema.attributes.includes(attribute!)) problems.push(`${data ?? ''}${type}.*.${attribute}: ${type} has no attribute ${attribute}`);
+    }
+  }
+  return [...new Set(problems)];
+}
+
+/** Whether `version` satisfies a constraint like ">= 5.31.0, < 7.0.0" (the operators used here). */
+function satisfies(version: string, constraint: string): boolean {
+  const parts = (v: string) => v.split('.').map(Number);
+  const compare = (a: number[], b: number[]) => a.map((x, i) => x - (b[i] ?? 0)).find((d) => d !== 0) ?? 0;
+  return constraint.split(',').every((clause) => {
+    const [, op, target] = /^\s*(>=|<=|>|<|=|~>)?\s*([\d.]+)\s*$/.exec(clause)!;
+    const c = compare(parts(version), parts(target!));
+    return op === '>=' ? c >= 0 : op === '<' ? c < 0 : op === '>' ? c > 0 : op === '<=' ? c <= 0 : c === 0;
+  });
+}
+
+describe('Terraform against the AWS provider schema and the terraform binary', async () => {
+  const dirs = [MODULE_DIR, join(ROOT, 'examples/new-pool'), join(ROOT, 'examples/existing-pool')];
+  const trees = new Map<string, unknown[]>();
+  for (const dir of dirs) trees.set(dir, await parsedTrees(dir));
+
+  it('is formatted as `terraform fmt -check -recursive` wants', () => {
+    const run = spawnSync('terraform', ['fmt', '-check', '-recursive', '-diff', ROOT], { encoding: 'utf8' });
+    assert.equal(run.error, undefined, 'terraform must be on PATH');
+    assert.equal(run.status, 0, run.stdout);
+    // The same check fails on a file it would rewrite: the binary really checks.
+    const scratch = mkdtempSync(join(tmpdir(), 'tf-fmt-'));
+    try {
+      writeFileSync(join(scratch, 'main.tf'), 'locals {\n  a = 1\n  bb = 2\n}\n');
+      assert.equal(spawnSync('terraform', ['fmt', '-check', scratch], { encoding: 'utf8' }).status, 3);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('has the provider schema of v5 and v6 from the published packages, for every type the configurations use', () => {
+    assert.deepEqual(PROVIDER_SCHEMAS.map((s) => s.source), SOURCES.map((s) => `${s.package}@${s.version}`));
+    assert.deepEqual(PROVIDER_SCHEMAS.map((s) => s.provider.split(' ')[1]!.split('.')[0]), ['5', '6']);
+    for (const schema of PROVIDER_SCHEMAS) {
+      assert.match(schema.integrity, /^sha512-/);
+      // Regenerate the fixture (see its script) when this fails after adding a type.
+      assert.deepEqual({ resource: Object.keys(schema.resource).sort(), data: Object.keys(schema.data).sort() }, typesUsed());
+    }
+  });
+
+  for (const schema of PROVIDER_SCHEMAS) {
+    for (const dir of dirs) {
+      it(`${dir.slice(ROOT.length)}: every resource, data source, argument, block and attribute read exists in ${schema.provider}`, () => {
+        assert.deepEqual(providerSchemaProblems(schema, trees.get(dir)!), []);
+      });
+    }
+  }
+
+  it('reports what the provider would refuse: unknown argument, misspelled block, missing required argument, block as argument', () => {
+    const broken = structuredClone(trees.get(MODULE_DIR)!) as Record<string, Record<string, Record<string, Record<string, unknown>[]>>>[];
+    const fnFile = broken.find((tree) => tree['resource']?.['aws_lambda_function'])!;
+    const fn = fnFile['resource']!['aws_lambda_function']!['this']![0]!;
+    fn['memory'] = 256;
+    fn['enviroment'] = fn['environment'];
+    fn['logging_config'] = { log_format: 'Text' };
+    delete fn['role'];
+    fnFile['resource']!['aws_lambda_functions'] = { x: [{}] };
+    const problems = providerSchemaProblems(PROVIDER_SCHEMAS[1]!, broken).sort();
+    assert.deepEqual(problems, [
+      'aws_lambda_function.this.enviroment: not an argument or block of this type',
+      'aws_lambda_function.this.logging_config: a block, written as an argument',
+      'aws_lambda_function.this.memory: not an argument or block of this type',
+      'aws_lambda_function.this: required argument role is missing',
+      'resource aws_lambda_functions: not in hashicorp/aws',
+    ]);
+  });
+
+  it('allows AWS provider v5 and v6, and reads the region neither as `name` nor `id` (deprecated in v6)', async () => {
+    for (const dir of dirs) {
+      const terraform = (trees.get(dir)! as Record<string, Block[]>[]).flatMap((tree) => tree['terraform'] ?? []);
+      const constraint = ((terraform[0]!['required_providers'] as Block[])[0]!['aws'] as { version: string }).version;
+      for (const schema of PROVIDER_SCHEMAS) assert.ok(satisfies(schema.provider.split(' ')[1]!, constraint), `${dir}: ${constraint} allows ${schema.provider}`);
+      assert.ok(!satisfies('7.0.0', constraint), `${dir}: ${constraint} stops before v7, which nothing here was checked against`);
+      // data.aws_region's `name` and `id` are deprecated in v6; the `region` replacing them is not in
+      // v5 (the schema check above reports it against 5.100.0).
+      assert.deepEqual(expressions(trees.get(dir)!).filter((e) => /data\.aws_region\.[a-z_]+\.(name|id)\b/.test(e)), [], dir);
+    }
+    const locals = Object.assign({}, ...(await load(MODULE_DIR)).locals) as Record<string, string>;
+    assert.equal(locals['region'], '${split(".", data.aws_region.current.endpoint)[1]}');
+  });
+});
+
+describe('Terraform key policy and SMS defaults', async () => {
+  const config = await load(MODULE_DIR);
+
+  it('names exactly the administrators, Cognito and the relay role: no account-root kms:*', () => {
+    const statements = policyDocument(config, 'key');
+    assert.deepEqual(statements.map((s) => s['sid']), ['KeyAdministration', 'CognitoEncryptsCodes', 'RelayDecryptsCodes']);
+    assert.deepEqual(statements.map((s) => s['principals']), [
+      [{ type: 'AWS', identifiers: '${var.key_administrator_arns}' }],
+      [{ type: 'Service', identifiers: ['cognito-idp.amazonaws.com'] }],
+      [{ type: 'AWS', identifiers: ['${aws_iam_role.this.arn}'] }],
+    ]);
+    assert.ok(!JSON.stringify(statements).includes(':root') && !JSON.stringify(statements).includes('"kms:*"'));
+    const admin = statements[0]!['actions'] as string[];
+    const allows = (action: string) => admin.some((p) => new RegExp(`^${p.replace(/\*/g, '.*')}$`).test(action));
+    for (const action of ['kms:PutKeyPolicy', 'kms:CreateGrant', 'kms:ScheduleKeyDeletion']) assert.ok(allows(action), action);
+    for (const action of ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']) assert.ok(!allows(action), action);
+  });
+
+  it('conditions Cognito on the account and the pool, and the relay role on the pool ID, when the pool is named for the key policy', () => {
+    const [, cognito, relay] = policyDocument(config, 'key');
+    assert.deepEqual(cognito!['actions'], ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:CreateGrant']);
+    assert.deepEqual(cognito!['condition'], [
+      { test: 'StringEquals', variable: 'aws:SourceAccount', values: ['${local.account_id}'] },
+      { test: 'ArnLike', variable: 'aws:SourceArn', values: ['arn:${local.partition}:cognito-idp:${local.region}:${local.account_id}:userpool/%{if var.key_policy_user_pool_id == null}*%{else}${var.key_policy_user_pool_id}%{endif}'] },
+    ]);
+    assert.deepEqual(relay!['actions'], ['kms:Decrypt']);
+    assert.deepEqual(relay!['condition'], [
+      { test: 'StringLike', variable: 'kms:EncryptionContext:userpool-id', values: ['${var.key_policy_user_pool_id == null ? "${local.region}_*" : var.key_policy_user_pool_id}'] },
+    ]);
+  });
+
+  it('requires key administrators for a new key; the existing-pool example names its pool for the key policy, the new-pool one cannot', async () => {
+    const key = one(config, 'aws_kms_key', 'this');
+    const [precondition] = (key['lifecycle'] as Block[])[0]!['precondition'] as Block[];
+    assert.equal(precondition!['condition'], '${length(var.key_administrator_arns) > 0}');
+    const example = (await load(join(ROOT, 'examples/new-pool'))).module['relay']![0]!;
+    assert.equal(example['key_administrator_arns'], '${var.key_administrator_arns}');
+    assert.equal(example['key_policy_user_pool_id'], undefined);
+    const existing = (await load(join(ROOT, 'examples/existing-pool'))).module['relay']![0]!;
+    assert.equal(existing['key_policy_user_pool_id'], '${var.user_pool_id}');
+  });
+
+  it('requires the SMS country allow-list and limits SMS to 5 per number and hour by default', () => {
+    const sms = config.variable['sms']![0]!;
+    assert.match(sms['type'] as string, /allowed_countries\s*=\s*list\(string\)/);
+    assert.match(sms['type'] as string, /max_per_number_per_hour\s*=\s*optional\(number, 5\)/);
+    const rules = (sms['validation'] as Block[]).map((v) => String(v['condition']));
+    assert.ok(rules.some((r) => r.includes('length(var.sms.allowed_countries), 0) > 0')));
+    const locals = Object.assign({}, ...config.locals) as Record<string, string>;
+    assert.match(locals['delivery_settings']!, /SMS_ALLOWED_COUNTRIES\s*=\s*var\.sms == null \? null : join\(",", var\.sms\.allowed_countries\)/);
+    assert.match(locals['delivery_settings']!, /SMS_MAX_PER_NUMBER_PER_HOUR\s*=\s*var\.sms == null \? null : var\.sms\.max_per_number_per_hour/);
+  });
+
+  it('lets the role decrypt secrets under customer-managed keys through Secrets Manager only', () => {
+    const dynamic = (config.data['aws_iam_policy_document']!['function']![0]!['dynamic'] as { statement: { for_each: string; content: Block[] }[] }).statement;
+    const secrets = dynamic.find((d) => d.content[0]!['sid'] === 'DecryptProviderSecrets')!;
+    assert.equal(secrets.for_each, '${length(var.secrets_kms_key_arns) > 0 ? [1] : []}');
+    assert.deepEqual(secrets.content[0]!['condition'], [{ test: 'StringEquals', variable: 'kms:ViaService', values: ['secretsmanager.${local.region}.amazonaws.com'] }]);
+  });
+
+  it("new-pool example: Cognito's SMS role trusts Cognito only with the external ID and for this account", async () => {
+    const example = await load(join(ROOT, 'examples/new-pool'));
+    const [trust] = policyDocument(example, 'cognito_sms_trust');
+    assert.deepEqual(trust!['condition'], [
+      { test: 'StringEquals', variable: 'sts:ExternalId', values: ['cognito-relay-example-sms'] },
+      { test: 'StringEquals', variable: 'aws:SourceAccount', values: ['${data.aws_caller_identity.current.account_id}'] },
+    ]);
+    assert.deepEqual((example.module['relay']![0]!['sms'] as Record<string, unknown>)['allowed_countries'], '${var.sms_allowed_countries}');
+  });
+});
+
+/**
+ * Dependency cycles Terraform would report ("Error: Cycle: …"): every reference is an edge, as in
+ * Terraform's graph, whatever a conditional would pick (Terraform follows references, not values).
+ * A module input is its own node (depending on what the caller passes), and so is each module
+ * output, so a cycle through the module boundary is found the way Terraform finds it.
+ */
+function terraformCycles(rootTrees: unknown[], moduleTrees: unknown[], moduleName = 'relay'): string[][] {
+  const edges = new Map<string, Set<string>>();
+  const refsOf = (prefix: string, node: unknown): Set<string> => {
+    const found = new Set<string>();
+    for (const expression of expressions(node)) {
+      for (const [token] of expression.matchAll(/\b(?:var|local|module|data)\.[a-z0-9_]+(?:\.[a-z0-9_]+)?|\baws_[a-z0-9_]+\.[a-z0-9_]+/g)) {
+        const parts = token.split('.');
+        if (parts[0] === 'module') found.add(`${parts[1]}:output.${parts[2]}`);
+        else if (parts[0] === 'data') found.add(`${prefix}data.${parts[1]}.${parts[2]}`);
+        else if (parts[0] === 'var' || parts[0] === 'local') found.add(`${prefix}${parts[0]}.${parts[1]}`);
+        else found.add(`${prefix}${parts[0]}.${parts[1]}`);
+      }
+    }
+    return found;
+  };
+  const add = (node: string, refs: Set<string>) => edges.set(node, new Set([...(edges.get(node) ?? []), ...refs]));
+  const addTrees = (prefix: string, trees: unknown[]) => {
+    for (const tree of trees as Record<string, unknown>[]) {
+      for (const kind of ['resource', 'data'] as const) {
+        for (const [type, byName] of Object.entries((tree[kind] ?? {}) as Record<string, Record<string, unknown>>)) {
+          for (const [name, body] of Object.entries(byName)) add(`${prefix}${kind === 'data' ? 'data.' : ''}${type}.${name}`, refsOf(prefix, body));
+        }
+      }
+      for (const locals of (tree['locals'] ?? []) as Record<string, unknown>[]) for (const [name, value] of Object.entries(locals)) add(`${prefix}local.${name}`, refsOf(prefix, value));
+      if (prefix) for (const [name, [body]] of Object.entries((tree['output'] ?? {}) as Record<string, [unknown]>)) add(`${prefix}output.${name}`, refsOf(prefix, body));
+      for (const [name, [body]] of Object.entries((tree['module'] ?? {}) as Record<string, [Record<string, unknown>]>)) {
+        for (const [input, value] of Object.entries(body)) if (input !== 'source') add(`${name}:var.${input}`, refsOf(prefix, value));
+      }
+    }
+  };
+  addTrees('', rootTrees);
+  addTrees(`${moduleName}:`, moduleTrees);
+  const cycles: string[][] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (node: string): void => {
+    if (state.get(node) === 'done') return;
+    if (state.get(node) === 'visiting') {
+      cycles.push([...path.slice(path.indexOf(node)), node]);
+      return;
+    }
+    state.set(node, 'visiting');
+    path.push(node);
+    for (const next of edges.get(node) ?? []) visit(next);
+    path.pop();
+    state.set(node, 'done');
+  };
+  for (const node of edges.keys()) visit(node);
+  return cycles;
+}
+
+describe('Terraform dependency graph', async () => {
+  const moduleTrees = await parsedTrees(MODULE_DIR);
+
+  for (const example of ['new-pool', 'existing-pool']) {
+    it(`${example}: no cycle through the module (the pool takes the key and function; the module takes the pool ID)`, async () => {
+      assert.deepEqual(terraformCycles(await parsedTrees(join(ROOT, 'examples', example)), moduleTrees), []);
+    });
+  }
+
+  it('finds the cycle a key policy naming the new pool would make', async () => {
+    const trees = (await parsedTrees(join(ROOT, 'examples/new-pool'))) as Record<string, Record<string, [Record<string, unknown>]>>[];
+    const relay = trees.find((tree) => tree['module']?.['relay'])!['module']!['relay']![0]!;
+    relay['key_policy_user_pool_id'] = '${aws_cognito_user_pool.users.id}';
+    const cycles = terraformCycles(trees, moduleTrees);
+    assert.ok(cycles.some((cycle) => cycle.includes('aws_cognito_user_pool.users') && cycle.includes('relay:aws_kms_key.this')), JSON.stringify(cycles));
   });
 });

@@ -1,10 +1,13 @@
 /**
- * The Lambda bundle swaps two internal modules of the Encryption SDK for native-crypto versions
- * (scripts/esbuild-plugins/native-ecc.mjs). These tests prove the swap changes speed only:
- * - the replacements return exactly what the SDK's own modules return, on many random inputs;
+ * The Lambda bundle replaces parts of the Encryption SDK's dependencies: point decompression, the
+ * PEM writer, bn.js, and readable-stream by Node's own streams
+ * (scripts/esbuild-plugins/replaced-internals.mjs). These tests prove the replacements change
+ * speed and size only:
+ * - the replacements return exactly what the SDK's own modules return, on many random inputs,
+ *   and the PEM text is what OpenSSL (`node:crypto`) writes for the same key;
  * - the decryptor bundled with the Lambda's build options decrypts many Cognito-format messages
  *   to the same plaintexts as the official, unmodified SDK (`@aws-crypto/client-node`), and
- *   refuses every tampered message the official SDK refuses.
+ *   refuses every tampered or truncated message the official SDK refuses.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -138,6 +141,25 @@ describe('the native ECC modules', () => {
       assert.throws(() => nativeDecode[curve](new Uint8Array(cases[0]!)), /Compressed point length is not correct/);
     });
 
+    it(`writes the ${curve} public key PEM that node:crypto exports for the same key`, () => {
+      const crv = curve === 'prime256v1' ? 'P-256' : 'P-384';
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: fieldBytes, maxLength: fieldBytes }), (secret) => {
+          const key = publicKeyFor(curve, secret);
+          fc.pre(key !== null);
+          const x = key!.uncompressed.subarray(1, 1 + fieldBytes).toString('base64url');
+          const y = key!.uncompressed.subarray(1 + fieldBytes).toString('base64url');
+
+          // Act
+          const openssl = createPublicKey({ key: { kty: 'EC', crv, x, y }, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+
+          // Assess
+          assert.equal(nativePem.publicKeyPem(curve, key!.uncompressed), openssl);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
     it(`writes the same ${curve} PEM keys as the SDK's asn1.js code`, () => {
       fc.assert(
         fc.property(
@@ -260,6 +282,7 @@ describe('the decryptor as bundled for the Lambda', () => {
     assert.ok(!shipped.some((p) => /material-management\/build\/\w+\/src\/(ecc_decode|pem_helpers)\.js$/.test(p)), 'the SDK modules are gone');
     assert.ok(!shipped.some((p) => p.includes('node_modules/asn1.js/')), 'asn1.js is gone');
     assert.ok(!shipped.some((p) => p.includes('node_modules/bn.js/')), 'bn.js is gone');
+    assert.ok(!shipped.some((p) => p.includes('node_modules/readable-stream/')), "readable-stream is gone: Node's streams run the SDK");
     const module = (await import(pathToFileURL(join(outdir, 'decrypt.mjs')).href)) as {
       createDecryptor(options: DecryptorOptions): Decryptor;
     };
@@ -327,6 +350,25 @@ describe('the decryptor as bundled for the Lambda', () => {
       assert.equal((ours as { error: Error & { code?: string } }).error.name, 'DecryptError');
       assert.equal((ours as { error: Error & { code?: string } }).error.code, 'MALFORMED_CIPHERTEXT');
     }
+  });
+
+  it('refuses every truncation of a message, like the official SDK', async () => {
+    const code = Buffer.from(await encryptCognitoCode({ plaintext: '314159', keyArn, userPoolId: POOL, kmsEndpoint: kms.url }), 'base64');
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: code.length - 1 }), async (length) => {
+        const cut = code.subarray(0, length).toString('base64');
+
+        // Act
+        const official = await outcome(officialDecrypt(cut));
+        const ours = await outcome(bundled.decrypt(cut, POOL));
+
+        // Assess
+        assert.equal(official.ok, false, `cut at ${length}: the official SDK refuses it`);
+        assert.equal(ours.ok, false, `cut at ${length}: the bundle refuses it`);
+        assert.equal((ours as { error: Error }).error.name, 'DecryptError');
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('accepts or refuses every single-byte alteration exactly as the official SDK does', async () => {

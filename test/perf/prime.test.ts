@@ -18,7 +18,7 @@ describe('decryptor prime()', () => {
   after(() => kms.close());
 
   it('decrypts the built-in warm-up message without any request to KMS', async () => {
-    const decryptor = createDecryptor({ keyArn, kmsClient: kmsClientFor(kms) });
+    const decryptor = createDecryptor({ keyArn, endpoint: kms.url });
     const before = totalKmsCalls(kms);
     assert.equal(await decryptor.prime(), true);
     assert.equal(totalKmsCalls(kms), before, 'the warm-up must never reach a KMS endpoint');
@@ -26,7 +26,7 @@ describe('decryptor prime()', () => {
   });
 
   it('leaves the real decryptor as strict as before: the warm-up message is refused by it', async () => {
-    const decryptor = createDecryptor({ keyArn, kmsClient: kmsClientFor(kms) });
+    const decryptor = createDecryptor({ keyArn, endpoint: kms.url });
     await decryptor.prime();
     // Encrypted under the throwaway key, not KMS_KEY_ARN: the relay's keyring must not accept it.
     await assert.rejects(decryptor.decrypt(WARMUP_MESSAGE, 'us-east-1_warmup'), (error: unknown) => {

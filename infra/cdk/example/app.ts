@@ -16,5 +16,6 @@ const app = new App();
 new RelayExampleStack(app, 'CognitoRelayExample', {
   sendgridSecretName: app.node.tryGetContext('sendgridSecretName') ?? 'prod/sendgrid',
   from: app.node.tryGetContext('from') ?? 'no-reply@example.com',
+  keyAdministrators: ((app.node.tryGetContext('keyAdministrators') as string | undefined) ?? '').split(',').filter(Boolean),
   env: { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] },
 });

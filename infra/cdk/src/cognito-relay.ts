@@ -2,12 +2,13 @@
  * `CognitoRelay`: everything cognito-relay needs in an AWS account, least-privilege, in one
  * construct — the KMS key Cognito encrypts codes with, the function, its role, the invoke
  * permission, async-invoke settings with a dead-letter queue, alarms, and (optionally) the wiring
- * of a user pool's custom sender triggers. Facts file §4–§5 explain each choice.
+ * of a user pool's custom sender triggers.
  *
  * @example
  *   const pool = new cognito.UserPool(this, 'Users', { signInAliases: { email: true } });
  *   const relay = new CognitoRelay(this, 'Relay', {
  *     userPool: pool,
+ *     keyAdministrators: [CognitoRelay.deploymentRole(this)],
  *     email: {
  *       providers: ['sendgrid'],
  *       from: 'no-reply@example.com',
@@ -15,7 +16,7 @@
  *     },
  *   });
  */
-import { Annotations, CfnResource, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, DefaultStackSynthesizer, Duration, Fn, Names, RemovalPolicy, Stack, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -61,9 +62,16 @@ export interface EmailProps extends ChannelProps {
 }
 
 export interface SmsProps extends ChannelProps {
-  /** `SMS_ALLOWED_COUNTRIES`: country calling codes SMS may go to, e.g. `['1', '44']`. Default: all. */
-  allowedCountries?: string[];
-  /** `SMS_MAX_PER_NUMBER_PER_HOUR`. Needs an idempotency table (`idempotency` or `idempotencyTable`). */
+  /**
+   * `SMS_ALLOWED_COUNTRIES` (required): the country calling codes SMS may go to, e.g.
+   * `['1', '44']`; every other number is refused. Add codes to open more.
+   */
+  allowedCountries: string[];
+  /**
+   * `SMS_MAX_PER_NUMBER_PER_HOUR`, 1–10000. Default 5: a sign-up, a few resends and a sign-in,
+   * not a pumping run. The counters live in the idempotency table: one is created unless
+   * `idempotencyTable` is given.
+   */
   maxPerNumberPerHour?: number;
   /**
    * With `eum` among `providers`: what `sms-voice:SendTextMessage` is allowed on — the ARNs of
@@ -91,13 +99,28 @@ export interface CognitoRelayProps {
   /**
    * The pool the relay serves. A `UserPool` defined in this app gets its custom sender triggers
    * and key wired; an imported one (`UserPool.fromUserPoolId`) only scopes the permissions — wire
-   * it with `cognito-relay attach` (see `attachCommand`).
+   * it with `cognito-relay attach` (see `attachCommand`). A pool in another stack works: what
+   * names the pool (invoke permission, pool-scoped grants) goes into the pool's stack, which then
+   * depends on this one, never the reverse.
    */
   userPool?: cognito.IUserPool;
   /** Wire the triggers on `userPool` when it is defined in this app. Default true. */
   wireTriggers?: boolean;
-  /** The symmetric key Cognito encrypts codes with. Default: a new key with rotation on. */
+  /**
+   * The symmetric key Cognito encrypts codes with. Default: the key the pool already has
+   * (`customSenderKmsKey`), else a new key with rotation on. A different key than the pool's is
+   * refused: re-keying would make codes in flight undecryptable.
+   */
   kmsKey?: kms.IKey;
+  /**
+   * Required when the construct creates the key: who administers it. Its policy lets them manage
+   * the key (AWS's key-administrator actions, with `kms:PutKeyPolicy` and `kms:CreateGrant`),
+   * never use it, and names nobody else but Cognito and the relay's role: no account-root
+   * `kms:*`. Include the role CloudFormation deploys with (`CognitoRelay.deploymentRole(stack)`
+   * for the default synthesizer): KMS refuses a policy that locks its creator out, and Cognito's
+   * grant on the key is made as whoever creates or updates the pool.
+   */
+  keyAdministrators?: iam.IPrincipal[];
   /** The function code. Default: `dist/lambda` of this repository (run `npm run build` first). */
   code?: lambda.Code;
   email?: EmailProps;
@@ -107,8 +130,8 @@ export interface CognitoRelayProps {
   /** `DEFAULT_LOCALE`, e.g. `en`. */
   defaultLocale?: string;
   /**
-   * Create a DynamoDB table so a retried event is not delivered twice (and SMS per-number limits
-   * can be counted). Default false.
+   * Create a DynamoDB table so a retried event is not delivered twice. Default false, but with
+   * `sms` a table is created anyway (unless `idempotencyTable`) for the per-number counters.
    */
   idempotency?: boolean;
   /** An existing table (partition key `id` String, TTL on `expiration`) instead of a new one. */
@@ -194,6 +217,8 @@ export class CognitoRelay extends Construct {
   readonly idempotencyTable: dynamodb.ITable | undefined;
   /** Whether the pool's triggers were wired by this construct. */
   readonly triggersWired: boolean;
+  /** Whether `key` is the one the pool already had (`customSenderKmsKey`). */
+  readonly usesPoolKey: boolean;
   /** AWS providers granted on "*", and the SES template wildcard: acknowledged to cdk-nag. */
   private readonly wildcardGrants = new Set<'sns' | 'eum'>();
   private sesTemplateArn: string | undefined;
@@ -203,19 +228,35 @@ export class CognitoRelay extends Construct {
     if (!props.email && !props.sms) throw new Error('CognitoRelay: configure `email`, `sms`, or both');
     validateDelivery(props);
     const stack = Stack.of(this);
-
-    this.key =
-      props.kmsKey ??
-      new kms.Key(this, 'Key', {
-        description: 'Cognito custom sender codes (cognito-relay)',
-        enableKeyRotation: true,
-        // Default key policy (account root): Cognito's own samples use only that and work (facts §4).
-      });
+    const cfnPool = props.userPool ? definedPool(props.userPool) : undefined;
+    // A pool defined in another stack: everything that names it goes into that stack, which
+    // then depends on this one (its triggers name the function) and never the reverse.
+    const poolScope =
+      cfnPool && Stack.of(cfnPool) !== stack ? new Construct(Stack.of(cfnPool), `${Names.uniqueId(this)}PoolAccess`) : this;
 
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'cognito-relay function: decrypt codes, read its own secrets, write its own logs',
     });
+
+    const poolKeyArn = cfnPool ? existingSenderKeyArn(cfnPool, props.userPool!) : undefined;
+    if (poolKeyArn && props.kmsKey && !sameValue(cfnPool!, poolKeyArn, props.kmsKey.keyArn)) {
+      throw new Error(
+        'CognitoRelay: the user pool already encrypts codes with another KMS key (customSenderKmsKey). Re-keying it would make ' +
+          'codes in flight undecryptable and fail every trigger until the relay is redeployed: pass that same key as `kmsKey`, or leave `kmsKey` out to use it.',
+      );
+    }
+    const poolKeyStack = poolKeyArn === undefined ? undefined : owningStack(poolKeyArn);
+    if (poolKeyStack && poolKeyStack !== stack && poolScope !== this) {
+      throw new Error(
+        `CognitoRelay: the user pool's custom sender key is defined in stack ${poolKeyStack.stackName}, which references this relay (stack ${stack.stackName}): ` +
+          'using that key here would be a dependency cycle between the stacks. Define the key in the relay\'s stack and pass it both as the pool\'s customSenderKmsKey and as `kmsKey`, or put the relay in the pool\'s stack.',
+      );
+    }
+    this.usesPoolKey = poolKeyArn !== undefined;
+    this.key =
+      props.kmsKey ??
+      (poolKeyArn !== undefined ? kms.Key.fromKeyArn(this, 'PoolKey', poolKeyArn) : this.createKey(role, props, cfnPool === undefined ? props.userPool : undefined));
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -233,7 +274,7 @@ export class CognitoRelay extends Construct {
     const environment = this.environment(props);
     this.idempotencyTable =
       props.idempotencyTable ??
-      (props.idempotency
+      (props.idempotency || props.sms
         ? new dynamodb.Table(this, 'Idempotency', {
             partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
             timeToLiveAttribute: 'expiration',
@@ -267,20 +308,21 @@ export class CognitoRelay extends Construct {
       logGroup: this.logGroup,
       environment,
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-      // Cognito invokes custom senders asynchronously (facts §1): these settings are the
+      // Cognito invokes custom senders asynchronously: these settings are the
       // EventInvokeConfig; the destination also grants sqs:SendMessage on this queue only.
       retryAttempts: props.retryAttempts ?? 2,
       maxEventAge: props.maxEventAge ?? Duration.hours(1),
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
 
-    this.grantPoolScoped(role, props.userPool);
+    this.grantPoolScoped(poolScope, role, props.userPool);
 
     if (props.userPool) {
-      // Not fn.grantInvoke / UserPool.addTrigger: those omit SourceAccount (facts §4).
-      this.function.addPermission('CognitoInvoke', {
-        principal: new iam.ServicePrincipal('cognito-idp.amazonaws.com'),
+      // Not fn.grantInvoke / UserPool.addTrigger: those omit SourceAccount.
+      new lambda.CfnPermission(poolScope, poolScope === this ? 'CognitoInvoke' : 'Invoke', {
+        principal: 'cognito-idp.amazonaws.com',
         action: 'lambda:InvokeFunction',
+        functionName: this.function.functionArn,
         sourceArn: props.userPool.userPoolArn,
         sourceAccount: stack.account,
       });
@@ -351,7 +393,7 @@ export class CognitoRelay extends Construct {
     return this.function.functionArn;
   }
 
-  /** The key ARN for `LambdaConfig.KMSKeyID` (an ARN, never a key ID: facts §4). */
+  /** The key ARN for `LambdaConfig.KMSKeyID` (an ARN, never a key ID). */
   get keyArn(): string {
     return this.key.keyArn;
   }
@@ -377,8 +419,10 @@ export class CognitoRelay extends Construct {
     if (delivery.attemptTimeout) env['ATTEMPT_TIMEOUT_MS'] = String(delivery.attemptTimeout.toMilliseconds());
     if (delivery.circuitBreakerThreshold !== undefined) env['CIRCUIT_BREAKER_THRESHOLD'] = String(delivery.circuitBreakerThreshold);
     if (delivery.circuitBreakerCooldown) env['CIRCUIT_BREAKER_COOLDOWN_MS'] = String(delivery.circuitBreakerCooldown.toMilliseconds());
-    if (props.sms?.allowedCountries) env['SMS_ALLOWED_COUNTRIES'] = props.sms.allowedCountries.join(',');
-    if (props.sms?.maxPerNumberPerHour !== undefined) env['SMS_MAX_PER_NUMBER_PER_HOUR'] = String(props.sms.maxPerNumberPerHour);
+    if (props.sms) {
+      env['SMS_ALLOWED_COUNTRIES'] = props.sms.allowedCountries.join(',');
+      env['SMS_MAX_PER_NUMBER_PER_HOUR'] = String(props.sms.maxPerNumberPerHour ?? DEFAULT_SMS_PER_NUMBER_PER_HOUR);
+    }
     for (const channel of [props.email, props.sms]) {
       for (const [name, value] of Object.entries(channel?.settings ?? {})) {
         if (RESERVED_ENV.has(name)) throw new Error(`CognitoRelay: ${name} is set by the construct; use its own prop`);
@@ -475,11 +519,11 @@ export class CognitoRelay extends Construct {
   }
 
   /**
-   * kms:Decrypt on the pool's key (CDK does not grant it: facts §5) and AdminGetUser on the pool.
+   * kms:Decrypt on the pool's key (CDK does not grant it) and AdminGetUser on the pool.
    * A separate policy, not the role's default one: the function depends on its default policy and
    * the pool depends on the function, so a pool reference there would be a circular dependency.
    */
-  private grantPoolScoped(role: iam.Role, userPool: cognito.IUserPool | undefined): void {
+  private grantPoolScoped(scope: Construct, role: iam.Role, userPool: cognito.IUserPool | undefined): void {
     const statements = [
       new iam.PolicyStatement({
         sid: 'DecryptCognitoCodes',
@@ -493,7 +537,62 @@ export class CognitoRelay extends Construct {
       // Account-takeover notices carry no email attribute: the relay looks the user up (read-only).
       statements.push(new iam.PolicyStatement({ sid: 'LookUpRecipient', actions: ['cognito-idp:AdminGetUser'], resources: [userPool.userPoolArn] }));
     }
-    new iam.Policy(this, 'PoolAccess', { roles: [role], statements });
+    new iam.Policy(scope, 'PoolAccess', { roles: [role], statements });
+  }
+
+  /**
+   * The key, with a policy that names exactly who may do what: the administrators (manage, never
+   * use), Cognito (encrypt and grant, for this account's pools) and the relay's role (decrypt, for
+   * the pool's codes). No account-root statement, so IAM policies alone grant nothing on it.
+   * `knownPool` is an imported pool: a pool defined in the app references the key, so naming it
+   * here would be a dependency cycle; then the conditions name the account and region.
+   */
+  private createKey(role: iam.Role, props: CognitoRelayProps, knownPool: cognito.IUserPool | undefined): kms.Key {
+    const administrators = props.keyAdministrators ?? [];
+    if (administrators.length === 0) {
+      throw new Error(
+        'CognitoRelay: keyAdministrators is required when the construct creates the key (its policy names them instead of the whole account). ' +
+          'Include the role CloudFormation deploys with, e.g. CognitoRelay.deploymentRole(stack): KMS refuses a policy that locks its creator out.',
+      );
+    }
+    const stack = Stack.of(this);
+    const anyPoolHere = stack.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: '*' });
+    const policy = new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({ sid: 'KeyAdministration', principals: administrators, actions: [...KEY_ADMIN_ACTIONS], resources: ['*'] }),
+        // The Encryption SDK asks for a data key (GenerateDataKey); Cognito may also hold a grant.
+        new iam.PolicyStatement({
+          sid: 'CognitoEncryptsCodes',
+          principals: [new iam.ServicePrincipal('cognito-idp.amazonaws.com')],
+          actions: ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:CreateGrant'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: { 'aws:SourceArn': knownPool ? knownPool.userPoolArn : anyPoolHere },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'RelayDecryptsCodes',
+          principals: [role],
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: { StringLike: { 'kms:EncryptionContext:userpool-id': knownPool ? knownPool.userPoolId : `${stack.region}_*` } },
+        }),
+      ],
+    });
+    return new kms.Key(this, 'Key', { description: 'Cognito custom sender codes (cognito-relay)', enableKeyRotation: true, policy });
+  }
+
+  /**
+   * The role CloudFormation deploys a stack with under the default synthesizer (the bootstrap's
+   * `cfn-exec` role): the principal that creates the key, so one of its administrators.
+   */
+  static deploymentRole(stack: Stack): iam.IPrincipal {
+    if (!(stack.synthesizer instanceof DefaultStackSynthesizer)) {
+      throw new Error('CognitoRelay.deploymentRole: the stack does not use the default synthesizer; name the role that deploys it instead');
+    }
+    // The synthesizer's ARN carries ${AWS::Partition}-style placeholders: Fn::Sub resolves them.
+    return new iam.ArnPrincipal(Fn.sub(stack.synthesizer.cloudFormationExecutionRoleArn));
   }
 
   /**
@@ -501,7 +600,7 @@ export class CognitoRelay extends Construct {
    * them only as constructor props (`customSenderKmsKey`, `lambdaTriggers`) and its `addTrigger`
    * refuses custom senders unless the key was given at construction, so we set them on the
    * underlying `CfnUserPool`'s LambdaConfig (property overrides merge with the pool's other
-   * triggers). `LambdaVersion: V1_0` is always set (facts §5).
+   * triggers). `LambdaVersion: V1_0` is always set.
    */
   private wireTriggers(userPool: cognito.IUserPool, props: CognitoRelayProps): boolean {
     const cfnPool = userPool.node.defaultChild;
@@ -513,7 +612,9 @@ export class CognitoRelay extends Construct {
       return false;
     }
     const sender = { LambdaArn: this.function.functionArn, LambdaVersion: 'V1_0' };
-    cfnPool.addPropertyOverride('LambdaConfig.KMSKeyID', this.key.keyArn);
+    // A pool that already has a key keeps it (this.key is that key then).
+    if (!this.usesPoolKey) cfnPool.addPropertyOverride('LambdaConfig.KMSKeyID', this.key.keyArn);
+    WIRED_KEYS.set(cfnPool, this.key.keyArn);
     if (props.email) cfnPool.addPropertyOverride('LambdaConfig.CustomEmailSender', sender);
     if (props.sms) {
       cfnPool.addPropertyOverride('LambdaConfig.CustomSMSSender', sender);
@@ -559,6 +660,48 @@ export class CognitoRelay extends Construct {
   }
 }
 
+/** SMS per number and clock hour unless `sms.maxPerNumberPerHour` says otherwise. */
+export const DEFAULT_SMS_PER_NUMBER_PER_HOUR = 5;
+
+/** AWS's key-administrator action set: manage the key (policy, grants, rotation, deletion), never use it. */
+const KEY_ADMIN_ACTIONS = [
+  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*',
+  'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:RotateKeyOnDemand',
+] as const;
+
+/** The key ARN each relay wired into a pool, so a second relay on that pool sees it as the pool's key. */
+const WIRED_KEYS = new WeakMap<CfnResource, string>();
+
+/** The pool's `AWS::Cognito::UserPool` when it is defined in this app (not imported). */
+function definedPool(userPool: cognito.IUserPool): CfnResource | undefined {
+  const child = userPool.node.defaultChild;
+  return child instanceof CfnResource && child.cfnResourceType === 'AWS::Cognito::UserPool' ? child : undefined;
+}
+
+/** The custom sender key a pool already has: `customSenderKmsKey`, or one a relay wired. */
+function existingSenderKeyArn(cfnPool: CfnResource, userPool: cognito.IUserPool): string | undefined {
+  const wired = WIRED_KEYS.get(cfnPool);
+  if (wired) return wired;
+  // The L2 UserPool keeps its LambdaConfig in a box; reading it keeps the key's own token (so a
+  // key in another stack stays a cross-stack reference). Otherwise the resolved L1 value.
+  const box = (userPool as unknown as { triggers?: { get?: () => { kmsKeyId?: string } } }).triggers;
+  if (typeof box?.get === 'function') return box.get().kmsKeyId;
+  const lambdaConfig = (cfnPool as unknown as { lambdaConfig?: unknown }).lambdaConfig;
+  const resolved = lambdaConfig === undefined ? undefined : (Stack.of(cfnPool).resolve(lambdaConfig) as { kmsKeyId?: unknown } | undefined);
+  return resolved?.kmsKeyId === undefined ? undefined : Token.asString(resolved.kmsKeyId);
+}
+
+/** The stack of the resource a token such as a key ARN refers to, if it refers to one. */
+function owningStack(value: string): Stack | undefined {
+  const target = (Tokenization.reverseString(value).firstToken as { target?: Construct } | undefined)?.target;
+  return target ? Stack.of(target) : undefined;
+}
+
+function sameValue(scope: CfnResource, a: string, b: string): boolean {
+  const stack = Stack.of(scope);
+  return JSON.stringify(stack.resolve(a)) === JSON.stringify(stack.resolve(b));
+}
+
 function named(providers: string[], name: string): boolean {
   return providers.some((provider) => provider.trim().toLowerCase() === name);
 }
@@ -597,15 +740,14 @@ function validateDelivery(props: CognitoRelayProps): void {
   for (const code of props.sms?.allowedCountries ?? []) {
     if (!/^\+?\d{1,7}$/.test(code)) problems.push(`sms.allowedCountries: "${code}" is not a country calling code like 1, 44 or 351`);
   }
-  if (props.sms?.allowedCountries?.length === 0) problems.push('sms.allowedCountries: list at least one calling code, or leave it out to allow all');
+  if (props.sms && !(props.sms.allowedCountries?.length > 0)) {
+    problems.push('sms.allowedCountries is required: list the calling codes your users have, e.g. [\'1\', \'44\'] (SMS is never open to every country)');
+  }
   const timeout = props.timeout ?? Duration.seconds(30);
   if (delivery.attemptTimeout && delivery.attemptTimeout.toMilliseconds() + DEADLINE_MARGIN.toMilliseconds() > timeout.toMilliseconds()) {
     problems.push(
       `delivery.attemptTimeout (${delivery.attemptTimeout.toMilliseconds()} ms) leaves no room in the function timeout (${timeout.toSeconds()} s): the relay keeps a 1 s margin before its deadline`,
     );
-  }
-  if (props.sms?.maxPerNumberPerHour !== undefined && !props.idempotency && !props.idempotencyTable) {
-    problems.push('sms.maxPerNumberPerHour needs an idempotency table (the per-number counters live there): set `idempotency: true` or `idempotencyTable`');
   }
   if (props.idempotency && props.idempotencyTable) problems.push('give either `idempotency: true` (a new table) or `idempotencyTable` (yours), not both');
   if (problems.length > 0) throw new Error(`CognitoRelay: ${problems.join('; ')}`);

@@ -5,8 +5,8 @@
  */
 import { loadConfig, type Env, type SecretReader, type ConfiguredProvider } from '../config/config.ts';
 import { loadHostedTemplates } from '../config/hosted-templates.ts';
-import { HOSTED_TEMPLATE_IDS } from '../providers/registry.ts';
 import { checkLinkBaseUrl, providerTemplatesJson } from '../templates/index.ts';
+import { hostedTemplateIdRules } from '../providers/registry.ts';
 import { createDecryptor } from '../crypto/decrypt.ts';
 import { createUserLookup, type UserLookup } from '../cognito/recipient.ts';
 import { createDelivery } from '../delivery/deliver.ts';
@@ -56,13 +56,15 @@ function createProviders<P>(configured: ConfiguredProvider[], deps: ProviderDeps
 
 export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promise<Bootstrapped> {
   const config = await loadConfig(env, { readSecret: options.readSecret });
+  // Each provider declares its own hosted-template id format; only the mapped ones load.
+  const idRules = await hostedTemplateIdRules([providerTemplatesJson(), env.PROVIDER_TEMPLATES]);
   // The bundled file first; PROVIDER_TEMPLATES overrides it per provider and trigger.
   const hosted = loadHostedTemplates(
     [
       { json: providerTemplatesJson(), source: 'templates/provider-templates.json' },
       { json: env.PROVIDER_TEMPLATES, source: 'PROVIDER_TEMPLATES' },
     ],
-    HOSTED_TEMPLATE_IDS,
+    idRules,
   );
   if (hosted.problems.length > 0) throw new ConfigError(hosted.problems);
 

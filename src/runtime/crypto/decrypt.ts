@@ -7,10 +7,12 @@
  * Why not `KmsKeyringNode`: `@aws-crypto/kms-keyring-node`'s index also exports the hierarchical
  * keyring, which drags `@aws-sdk/client-dynamodb` (~90 KB minified) into the Lambda bundle. The
  * node keyring is nothing more than `KmsKeyringClass(KeyringNode)` plus a client cache, so we
- * build the same class from the SDK's own public parts and hand it our single `KMSClient`.
+ * build the same class from the SDK's own public parts and hand it one KMS client: the lean
+ * Decrypt-only client of kms-decrypt.ts (same request and signature as `KMSClient`, without its
+ * middleware stack). Every check of the keyring and of the Encryption SDK runs unchanged.
  *
  * @example
- * const decryptor = createDecryptor({ keyArn: process.env.KMS_KEY_ARN! });
+ * const decryptor = createDecryptor({ keyArn: config.kmsKeyArn });
  * const code = await decryptor.decrypt(event.request.code, event.userPoolId);
  */
 import { buildDecrypt } from '@aws-crypto/decrypt-node';
@@ -24,19 +26,30 @@ import type {
   NodeDecryptionMaterial,
 } from '@aws-crypto/material-management-node';
 import { Readable } from 'node:stream';
-import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { HttpResponse } from '@smithy/core/protocols';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { DecryptError, capExcerpt } from '../errors.ts';
 import { keyArnProblem, regionOfKeyArn } from './key-arn.ts';
+import { createKmsDecryptClient, type KmsDecryptClient, type KmsDecryptRequest, type KmsDecryptResponse } from './kms-decrypt.ts';
 import { WARMUP_KEY_ARN, WARMUP_KMS_ANSWER, WARMUP_MESSAGE } from './fast-ecc-warmup.ts';
 import { MAX_ENCRYPTED_DATA_KEYS } from '../cognito/ciphertext-shape.ts';
 
 export interface DecryptorOptions {
   /** Full ARN of the pool's custom sender KMS key (`LambdaConfig.KMSKeyID`). */
   keyArn: string;
-  /** Injected client (tests, custom retry or endpoint). Default: one `KMSClient` for the key's region. */
-  kmsClient?: KMSClient | undefined;
+  /**
+   * The KMS client the keyring calls (tests, tools). Default: one `createKmsDecryptClient` for the
+   * key's region, configured by the options below.
+   */
+  kms?: Pick<KmsDecryptClient, 'decrypt'> & Partial<Pick<KmsDecryptClient, 'prime'>> | undefined;
   /** Region of the default client. Default: the key ARN's region (KMS keys are regional). */
   region?: string | undefined;
+  /** KMS base URL of the default client. Default: `AWS_ENDPOINT_URL_KMS`, else KMS's regional endpoint. */
+  endpoint?: string | undefined;
+  /** Credentials of the default client. Default: the AWS SDK's default provider chain. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
+  /** Attempts per KMS call of the default client. Default: the SDK's (3, or `AWS_MAX_ATTEMPTS`). */
+  maxAttempts?: number | undefined;
 }
 
 export interface Decryptor {
@@ -92,8 +105,16 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
   if (problem !== undefined) throw new DecryptError('KEY_ARN_INVALID', problem);
   const { keyArn } = options;
   const region = options.region ?? regionOfKeyArn(keyArn);
-  // Default NodeHttpHandler keeps connections alive, so warm invocations skip the TLS handshake.
-  const kmsClient = options.kmsClient ?? new KMSClient(region === undefined ? {} : { region });
+  // Its NodeHttpHandler keeps connections alive, so warm invocations skip the TLS handshake.
+  const kms =
+    options.kms ??
+    createKmsDecryptClient({
+      // keyArnProblem() passed, so the ARN has a region.
+      region: region ?? '',
+      endpoint: options.endpoint,
+      credentials: options.credentials,
+      maxAttempts: options.maxAttempts,
+    });
 
   async function decrypt(code: string, userPoolId: string): Promise<string> {
     if (typeof code !== 'string' || code === '') {
@@ -107,7 +128,7 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
     const kmsFailures: unknown[] = [];
     const keyring = new RelayKmsKeyring({
       keyIds: [keyArn],
-      clientProvider: () => decryptOnlyKms(kmsClient, kmsFailures),
+      clientProvider: () => decryptOnlyKms(kms, kmsFailures),
     });
 
     let result: Awaited<ReturnType<typeof sdk.decrypt>>;
@@ -136,19 +157,19 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
 
   async function prime(): Promise<boolean> {
     try {
-      const [credentials] = await Promise.all([kmsClient.config.credentials(), kmsClient.config.region()]);
-      // Same SDK code as the real client (middleware, SigV4, JSON 1.1), but the request never
+      await kms.prime?.();
+      // The same request building, signing and parsing as the real client, but the request never
       // leaves the process: the handler answers with the fixture's data key.
-      const local = new KMSClient({
+      const local = createKmsDecryptClient({
         region: 'us-east-1',
-        credentials,
         endpoint: 'https://kms.us-east-1.amazonaws.com',
+        credentials: { accessKeyId: 'AKIDWARMUP', secretAccessKey: 'warm-up-only' },
         maxAttempts: 1,
         requestHandler: {
           handle: async () => ({
-            response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Readable.from([Buffer.from(WARMUP_KMS_ANSWER)]) },
+            response: new HttpResponse({ statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Readable.from([Buffer.from(WARMUP_KMS_ANSWER)]) }),
           }),
-        } as never,
+        },
       });
       const keyring = new RelayKmsKeyring({ keyIds: [WARMUP_KEY_ARN], clientProvider: () => decryptOnlyKms(local, []) });
       const result = await sdk.decrypt(keyring, Buffer.from(WARMUP_MESSAGE, 'base64'), { maxBodySize: MAX_BODY_BYTES });
@@ -168,12 +189,12 @@ export function createDecryptor(options: DecryptorOptions): Decryptor {
  * The keyring only decrypts; encrypt paths are refused rather than silently supported. KMS
  * errors are recorded before the keyring folds them into one message.
  */
-function decryptOnlyKms(client: KMSClient, failures: unknown[]): AwsEsdkKMSInterface {
+function decryptOnlyKms(client: { decrypt(request: KmsDecryptRequest): Promise<KmsDecryptResponse> }, failures: unknown[]): AwsEsdkKMSInterface {
   const refuse = () => Promise.reject(new Error('the relay keyring is decrypt-only'));
   return {
     decrypt: async (request) => {
       try {
-        return await client.send(new DecryptCommand(request));
+        return await client.decrypt(request);
       } catch (error) {
         failures.push(error);
         throw error;

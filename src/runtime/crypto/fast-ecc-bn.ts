@@ -1,7 +1,7 @@
 /**
  * Stand-in for `bn.js`, in the Lambda bundle only, for the three Encryption SDK modules that still
  * import it once the ECC decompression is native (swapped in by
- * scripts/esbuild-plugins/native-ecc.mjs, which also checks these are the only uses):
+ * scripts/esbuild-plugins/replaced-internals.mjs, which pins the hash of these three files):
  *
  *   @aws-crypto/serialize         aad_factory.js         new BN(contentLength).toArray('be', 8)
  *   @aws-crypto/serialize         decode_body_header.js  new BN([...bytes], 16, 'be').toNumber()

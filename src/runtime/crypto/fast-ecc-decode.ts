@@ -1,7 +1,7 @@
 /**
  * Drop-in replacement, in the Lambda bundle only, for the Encryption SDK's
  * `@aws-crypto/material-management/src/ecc_decode` (swapped in by
- * scripts/esbuild-plugins/native-ecc.mjs). Same export, same shape, same bytes out.
+ * scripts/esbuild-plugins/replaced-internals.mjs). Same export, same shape, same bytes out.
  *
  * Why: every signed message (Cognito uses suite 0x0378) carries its ECDSA public key compressed
  * in the encryption context, and the SDK decompresses it with bn.js: ~2.9 ms of JavaScript big-number

@@ -30,3 +30,27 @@ export function deadlineError(remainingMs: number, minAttemptMs: number, failure
     { cause: last },
   );
 }
+
+function seconds(ms: number): string {
+  return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+}
+
+/** Log fields for a provider's wait (which header asked for it, how long, how much time is left). */
+export function waitFields(error: ProviderError, remainingMs: number): Record<string, unknown> {
+  return { provider: error.provider, waitMs: error.retryAfterMs, waitFrom: error.retryAfterSource ?? 'Retry-After', remainingMs: Math.max(0, remainingMs) };
+}
+
+/**
+ * The last provider asked for a wait longer than the invocation has left: say so, naming the
+ * header and the wait, instead of waiting into a timeout. Lambda's retry comes later, when the
+ * wait may be over.
+ */
+export function waitTooLongError(error: ProviderError, remainingMs: number): RelayError {
+  const source = error.retryAfterSource ?? 'Retry-After';
+  return new RelayError(
+    'PROVIDER_WAIT_TOO_LONG',
+    `${error.provider} asked to wait ${seconds(error.retryAfterMs ?? 0)} (${source}) and only ${seconds(remainingMs)} is left before the function times out: ` +
+      `not waiting. Lambda retries the event later; add another provider to fail over to at once. Last answer: ${error.message}`,
+    { cause: error },
+  );
+}

@@ -20,7 +20,7 @@ import type { RelayLogger } from '../observability/logger.ts';
 import type { Delivered, Message, Provider } from '../providers/types.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { asProviderError, isRecipientError } from './classify.ts';
-import { deadlineError } from './deadline.ts';
+import { deadlineError, waitFields, waitTooLongError } from './deadline.ts';
 import type { Clock } from './policy.ts';
 
 export interface BackoffPolicy {
@@ -62,7 +62,11 @@ export type AfterFailure =
   | { action: 'retry'; delayMs: number; usesUnknownResend: boolean }
   /** This provider's turn is over; the next one (if any) may take over. */
   | { action: 'next' }
-  | { action: 'stop'; reason: 'recipient' | 'deadline' };
+  /**
+   * `wait`: the provider asked for a wait (Retry-After, a rate-limit reset) that does not fit in
+   * the time left, and no other provider can take over.
+   */
+  | { action: 'stop'; reason: 'recipient' | 'deadline' | 'wait' };
 
 /** The decision after a failed attempt, from facts only (no clock, no I/O). */
 export function afterFailure(input: {
@@ -92,7 +96,10 @@ export function afterFailure(input: {
     error.retryAfterMs === undefined
       ? Math.min(retryDelay(input.attempt, undefined, input.backoff), input.spareMs)
       : retryDelay(input.attempt, error.retryAfterMs, input.backoff);
-  if (delayMs > input.spareMs || input.spareMs < 0) return input.hasNext ? { action: 'next' } : { action: 'stop', reason: 'deadline' };
+  if (delayMs > input.spareMs || input.spareMs < 0) {
+    if (input.hasNext) return { action: 'next' };
+    return { action: 'stop', reason: error.retryAfterMs !== undefined && error.retryAfterMs > input.spareMs ? 'wait' : 'deadline' };
+  }
   return { action: 'retry', delayMs, usesUnknownResend };
 }
 
@@ -169,9 +176,15 @@ export async function sendWithRetries<M extends Message>(
         maxRetryWaitMs: options.maxRetryWaitMs,
         backoff: options.backoff,
       });
-      if (decision.action === 'next') return undefined;
+      if (decision.action === 'next') {
+        if (error.retryAfterMs !== undefined && hasNext) {
+          logger.warn('handing over to the next provider: the wait asked for does not fit', waitFields(error, ctx.deadline - clock.now()));
+        }
+        return undefined;
+      }
       if (decision.action === 'stop') {
         if (decision.reason === 'recipient') throw error;
+        if (decision.reason === 'wait') throw waitTooLongError(error, ctx.deadline - clock.now());
         throw deadlineError(ctx.deadline - clock.now(), options.minAttemptMs, run.failures);
       }
       if (decision.usesUnknownResend) {

@@ -2,7 +2,9 @@
  * Every provider cognito-relay knows, as lazy imports: only the configured ones are loaded at
  * cold start (esbuild turns each import() into its own chunk).
  *
- * Adding a provider = one file exporting a `ProviderDefinition` as default + one line here.
+ * Adding a provider = one file exporting a `ProviderDefinition` as default (its settings schema,
+ * its hosted-template id format, its answers classified with their sources) + one line here +
+ * its contract-test entry.
  */
 import type { Channel } from '../cognito/triggers.ts';
 import type { ProviderDefinition } from './types.ts';
@@ -32,29 +34,43 @@ export const SMS_PROVIDERS: Record<string, Loader<'sms'>> = {
   webhook: () => import('./webhook.ts').then((m) => ({ default: m.smsWebhook })),
 };
 
-/**
- * Providers that can send a template they host, and the shape of its id in PROVIDER_TEMPLATES,
- * so a wrong mapping fails at cold start rather than on a user's sign-up. The others (smtp,
- * vonage, plivo, sns, eum) always send the local rendering.
- */
-export const HOSTED_TEMPLATE_IDS: Readonly<Record<string, { pattern: RegExp; example: string }>> = {
-  sendgrid: { pattern: /^d-[0-9a-f]{32}$/i, example: 'd-0123456789abcdef0123456789abcdef' },
-  mailgun: { pattern: /^\S+$/, example: 'otp-code' },
-  brevo: { pattern: /^\d+$/, example: '12' },
-  postmark: { pattern: /^\S+$/, example: 'code-signup (alias) or 3456789 (id)' },
-  mandrill: { pattern: /^\S+$/, example: 'otp-code' },
-  resend: { pattern: /^\S+$/, example: 'otp-code' },
-  sparkpost: { pattern: /^\S+$/, example: 'otp-code' },
-  ses: { pattern: /^[\w-]+$/, example: 'CognitoSignUp' },
-  twilio: { pattern: /^HX[0-9a-f]{32}$/i, example: 'HX0123456789abcdef0123456789abcdef' },
-  bird: { pattern: /^\S+$/, example: 'bird_otp_verification' },
-  webhook: { pattern: /^.+$/, example: 'signup-v2' },
-};
-
 export const PROVIDER_LOADERS: { email: Record<string, Loader<'email'>>; sms: Record<string, Loader<'sms'>> } = {
   email: EMAIL_PROVIDERS,
   sms: SMS_PROVIDERS,
 };
+
+type IdRule = NonNullable<ProviderDefinition['hostedTemplateId']>;
+
+/**
+ * The hosted-template id rules of the providers a mapping names (`PROVIDER_TEMPLATES`, the
+ * bundled file), from each provider's own definition: only those modules load. When a name has
+ * no rule (unknown, or a provider without hosted templates), every definition loads so the error
+ * can list the providers that can — the cold start fails then anyway.
+ */
+export async function hostedTemplateIdRules(mappings: (string | undefined)[]): Promise<Record<string, IdRule>> {
+  const names = new Set<string>();
+  for (const json of mappings) {
+    try {
+      const parsed: unknown = json?.trim() ? JSON.parse(json) : undefined;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) for (const name of Object.keys(parsed)) names.add(name);
+    } catch {
+      // Reported by the mapping's own parser.
+    }
+  }
+  const rules: Record<string, IdRule> = {};
+  const collect = async (wanted: (name: string) => boolean) => {
+    for (const loaders of [EMAIL_PROVIDERS, SMS_PROVIDERS]) {
+      for (const [name, load] of Object.entries(loaders)) {
+        if (rules[name] || !wanted(name)) continue;
+        const rule = (await load()).default.hostedTemplateId;
+        if (rule) rules[name] = rule;
+      }
+    }
+  };
+  await collect((name) => names.has(name));
+  if ([...names].some((name) => !rules[name])) await collect(() => true);
+  return rules;
+}
 
 export function knownProviders(channel: Channel): string[] {
   return Object.keys(PROVIDER_LOADERS[channel]).sort();

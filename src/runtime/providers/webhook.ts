@@ -7,11 +7,17 @@
  * de-duplicate), `webhook-timestamp` (seconds), `webhook-signature`
  * (`v1,<base64 HMAC-SHA256(secret, "${id}.${timestamp}.${body}")>`, one per secret while
  * rotating). The payload carries the code: it goes only to the endpoint the user configured.
+ *
+ * Idempotent by contract: the id "remains the same no matter how many times a webhook … is
+ * retried" and "is often used as an idempotency key" [standard-webhooks/standard-webhooks
+ * spec/standard-webhooks.md, "Webhook metadata"]; the README tells receivers to deduplicate on
+ * it. Answers: any 2xx accepts; 408/425/429/5xx are retryable (with `Retry-After`); any other
+ * status is permanent.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { describeErrorBody, request, type FetchLike } from './http.ts';
-import { redactContacts } from './shared/redact.ts';
-import { parseJson } from './shared/refine.ts';
+import * as v from 'valibot';
+import { httpFailure, request, type FetchLike, type HttpProfile } from './http.ts';
+import { required } from './shared/settings.ts';
 import type { Delivered, Message, ProviderDefinition, SendContext, SettingSpec } from './types.ts';
 import type { Channel } from '../cognito/triggers.ts';
 
@@ -106,12 +112,13 @@ export function createWebhook<C extends Channel>(channel: C, options: WebhookOpt
   return {
     name: 'webhook',
     channel,
+    idempotent: true,
     async send(message: Message, ctx: SendContext): Promise<Delivered> {
       const sentAt = now();
       const id = webhookId(ctx.idempotencyKey);
       const timestamp = Math.floor(sentAt / 1000);
       const body = JSON.stringify(webhookPayload(message, sentAt));
-      const response = await request({
+      const answer = await request({
         provider: 'webhook',
         url: options.url,
         headers: {
@@ -124,21 +131,25 @@ export function createWebhook<C extends Channel>(channel: C, options: WebhookOpt
         body,
         signal: ctx.signal,
         fetch: options.fetch,
-        describeError: (text) => redactContacts(describeErrorBody(text)),
-        hint: (status) =>
-          status === 401 || status === 403
-            ? 'the endpoint refused the signature: check it verifies with the same WEBHOOK_SECRET'
-            : status === 404 || status === 405
-              ? 'check WEBHOOK_URL'
-              : undefined,
       });
+      if (!answer.ok) throw httpFailure(answer, PROFILE);
       // The endpoint may answer with its own id (e.g. the message id of the backend it used).
-      const answer = parseJson<{ id?: unknown; messageId?: unknown }>(response.text);
-      const own = answer?.messageId ?? answer?.id;
+      const reply = answer.json<{ id?: unknown; messageId?: unknown }>();
+      const own = reply?.messageId ?? reply?.id;
       return { provider: 'webhook', messageId: typeof own === 'string' && own ? own : id };
     },
   };
 }
+
+const PROFILE: HttpProfile = {
+  provider: 'webhook',
+  hint: (status) =>
+    status === 401 || status === 403
+      ? 'the endpoint refused the signature: check it verifies with the same WEBHOOK_SECRET'
+      : status === 404 || status === 405
+        ? 'check WEBHOOK_URL'
+        : undefined,
+};
 
 const SETTINGS: SettingSpec[] = [
   { env: 'WEBHOOK_URL', required: true, description: 'the HTTPS endpoint that receives the messages' },
@@ -169,20 +180,29 @@ function validate(settings: Record<string, string | undefined>): string[] {
   return problems;
 }
 
-function definitionFor<C extends Channel>(channel: C): ProviderDefinition<C> {
+const schema = v.object({
+  WEBHOOK_URL: v.pipe(required('WEBHOOK_URL'), v.url('WEBHOOK_URL is not a valid URL, e.g. https://hooks.example.com/cognito')),
+  WEBHOOK_SECRET: required('WEBHOOK_SECRET'),
+});
+type WebhookSettings = v.InferOutput<typeof schema>;
+
+function definitionFor<C extends Channel>(channel: C): ProviderDefinition<C, WebhookSettings> {
   return {
     name: 'webhook',
     channel,
     settings: SETTINGS,
+    schema,
+    // Any non-empty id is passed through to the endpoint as `data.template`.
+    hostedTemplateId: { pattern: /^.+$/, example: 'signup-v2' },
     validate,
-    create: ((settings: Record<string, string | undefined>, deps: { fetch: FetchLike }) =>
+    create: ((settings: WebhookSettings, deps: { fetch: FetchLike }) =>
       createWebhook(channel, {
-        url: settings.WEBHOOK_URL as string,
-        secrets: parseWebhookSecrets(settings.WEBHOOK_SECRET as string).secrets,
+        url: settings.WEBHOOK_URL,
+        secrets: parseWebhookSecrets(settings.WEBHOOK_SECRET).secrets,
         fetch: deps.fetch,
-      })) as ProviderDefinition<C>['create'],
+      })) as ProviderDefinition<C, WebhookSettings>['create'],
   };
 }
 
-export const emailWebhook: ProviderDefinition<'email'> = definitionFor('email');
-export const smsWebhook: ProviderDefinition<'sms'> = definitionFor('sms');
+export const emailWebhook: ProviderDefinition<'email', WebhookSettings> = definitionFor('email');
+export const smsWebhook: ProviderDefinition<'sms', WebhookSettings> = definitionFor('sms');

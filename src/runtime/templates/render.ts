@@ -16,7 +16,6 @@ import { TemplateError } from '../errors.ts';
 import { BUILTIN_DEFAULT_LOCALE, localeChain, normalizeLocale } from './locale.ts';
 import {
   CONTENT_PARTIAL,
-  expandTokens,
   partialPath,
   templatePath,
   type PartialKind,
@@ -59,8 +58,6 @@ export interface ResolvedTemplate {
   layer: string;
   /** Relative path inside the layer, e.g. `fr/SignUp/email.subject`. */
   path: string;
-  /** Mustache tokens (JSON) parsed at build time, when the store has them. */
-  tokens?: string | undefined;
 }
 
 /**
@@ -88,7 +85,7 @@ function findFile(store: TemplateStore, phases: string[][], pathFor: (locale: st
       for (const locale of phase) {
         const path = pathFor(locale);
         const text = layer.files.get(path);
-        if (text !== undefined) return { text, locale, layer: layer.name, path, tokens: layer.tokens?.get(path) };
+        if (text !== undefined) return { text, locale, layer: layer.name, path };
       }
     }
   }
@@ -131,16 +128,10 @@ export function createRenderer(options: RendererOptions): Renderer {
   // One writer per renderer: its cache keeps each template parsed once, on first use, so a cold
   // start parses only what the first message needs.
   const writer = new Mustache.Writer();
-  // Not in the type definitions, but a stable part of mustache.js 4: the writer's parse cache,
-  // keyed by template text and tags. Build-time tokens go straight in.
-  const cache = (writer as unknown as { templateCache?: { get(key: string): unknown; set(key: string, tokens: unknown): void } }).templateCache;
 
+  // `parse` fills the writer's cache (mustache's public API), so a syntax error is reported here
+  // with the file's name, and `render` reuses the tokens.
   const parsed = (file: ResolvedTemplate): ResolvedTemplate => {
-    if (file.tokens !== undefined && cache) {
-      const key = `${file.text}:${Mustache.tags.join(':')}`;
-      if (cache.get(key) === undefined) cache.set(key, expandTokens(JSON.parse(file.tokens), file.text));
-      return file;
-    }
     try {
       writer.parse(file.text);
     } catch (error) {

@@ -25,12 +25,6 @@ export interface TemplateLayer {
   readonly name: string;
   /** Relative path (`fr/SignUp/email.subject`, `en/_layout.html`) → file text. */
   readonly files: ReadonlyMap<string, string>;
-  /**
-   * Relative path → the file's mustache tokens as JSON, parsed at build time. Parsing is the
-   * costly part of a first render (mustache scans text one character at a time), so bundles ship
-   * it done; JSON text is decoded only for the files a message uses. See `compactTokens`.
-   */
-  readonly tokens?: ReadonlyMap<string, string> | undefined;
 }
 
 export interface TemplateStore {
@@ -64,13 +58,11 @@ export function createTemplateStore(
   layers: ReadonlyArray<{
     name: string;
     files: Record<string, string> | ReadonlyMap<string, string>;
-    tokens?: Record<string, string> | undefined;
   }>,
 ): TemplateStore {
   const frozen: TemplateLayer[] = layers.map((layer) => ({
     name: layer.name,
     files: layer.files instanceof Map ? layer.files : new Map(Object.entries(layer.files)),
-    tokens: layer.tokens ? new Map(Object.entries(layer.tokens)) : undefined,
   }));
   return storeOver(() => frozen);
 }
@@ -294,39 +286,4 @@ function fingerprintDirs(dirs: string[]): string {
   };
   for (const dir of dirs) walk(dir, 0);
   return parts.join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Pre-parsed tokens
-
-type Token = [string, unknown, number, number, ...unknown[]];
-
-/**
- * Mustache tokens without the text they repeat: a `text` token whose value is exactly
- * `template.slice(start, end)` gets `0` instead, which `expandTokens` restores. Halves what a
- * bundle carries for templates.
- */
-export function compactTokens(tokens: unknown, template: string): unknown {
-  return (tokens as Token[]).map((token) => {
-    if (token[0] === 'text' && token[1] === template.slice(token[2], token[3])) return ['text', 0, token[2], token[3]];
-    if ((token[0] === '#' || token[0] === '^') && Array.isArray(token[4])) {
-      const copy = [...token];
-      copy[4] = compactTokens(token[4], template);
-      return copy;
-    }
-    return token;
-  });
-}
-
-/** Reverses `compactTokens`. */
-export function expandTokens(tokens: unknown, template: string): unknown {
-  return (tokens as Token[]).map((token) => {
-    if (token[0] === 'text' && token[1] === 0) return ['text', template.slice(token[2], token[3]), token[2], token[3]];
-    if ((token[0] === '#' || token[0] === '^') && Array.isArray(token[4])) {
-      const copy = [...token];
-      copy[4] = expandTokens(token[4], template);
-      return copy;
-    }
-    return token;
-  });
 }

@@ -18,6 +18,7 @@ import type {
   UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { RelayError } from '../../runtime/errors.ts';
+import { isKmsKeyArn } from '../../runtime/crypto/key-arn.ts';
 
 /** A refusal: the pool or the arguments are in a state where updating would do harm. */
 export class PoolConfigError extends RelayError {
@@ -164,13 +165,8 @@ export function parseArn(text: string): ParsedArn | undefined {
   return { partition, service, region, account, resource };
 }
 
-/**
- * A KMS key ARN (`arn:aws:kms:<region>:<account>:key/<id>`). Cognito rejects a bare key ID, and an
- * alias ARN never matches the data key Cognito writes (facts §3, §4).
- */
-export function isKmsKeyArn(text: string): boolean {
-  return /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/.test(text);
-}
+// The relay's one key-ARN rule: the Lambda refuses at cold start what this refuses.
+export { isKmsKeyArn };
 
 /** A Lambda function ARN, optionally with a version or alias qualifier. */
 export function isLambdaArn(text: string): boolean {

@@ -15,8 +15,8 @@
 import { existsSync } from 'node:fs';
 import { devNull, homedir } from 'node:os';
 import { join } from 'node:path';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { createDecryptor, type Decryptor } from '../../runtime/crypto/decrypt.ts';
+import { createKmsDecryptClient, type KmsDecryptClient } from '../../runtime/crypto/kms-decrypt.ts';
 import { startKmsStandIn, type KmsStandIn } from './kms-standin.ts';
 import { encryptCognitoCode } from './cognito-encrypt.ts';
 import type { Channel } from '../../runtime/cognito/triggers.ts';
@@ -100,7 +100,7 @@ export function ensureSigningCredentials(env: NodeJS.ProcessEnv = process.env): 
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const started: { close(): Promise<void> }[] = [];
-  const clients: KMSClient[] = [];
+  const clients: KmsDecryptClient[] = [];
   try {
     const kms = await startKmsStandIn({ region: SANDBOX_REGION });
     started.push(kms);
@@ -184,9 +184,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return { env, channels: { email, sms: smsRoute }, notes };
       },
       decryptor() {
-        const kmsClient = new KMSClient({ region: SANDBOX_REGION, endpoint: kms.url, credentials: SANDBOX_CREDENTIALS, maxAttempts: 1 });
+        const kmsClient = createKmsDecryptClient({ region: SANDBOX_REGION, endpoint: kms.url, credentials: SANDBOX_CREDENTIALS, maxAttempts: 1 });
         clients.push(kmsClient);
-        return createDecryptor({ keyArn, kmsClient });
+        return createDecryptor({ keyArn, kms: kmsClient });
       },
       encrypt(plaintext, userPoolId) {
         return encryptCognitoCode({ plaintext, keyArn, userPoolId, kmsEndpoint: kms.url, region: SANDBOX_REGION, format: 'cognito' });

@@ -205,7 +205,7 @@ describe('relay: logs', () => {
 describe('relay: SendGrid', () => {
   const check = specValidator('sendgrid/tsg_mail_v3.json', '/v3/mail/send', 'post', 'application/json');
 
-  it('sends a spec-valid mail/send request with tracking off and list management bypassed', async () => {
+  it('sends a spec-valid mail/send request with tracking off and global unsubscribes bypassed', async () => {
     const { relay } = await h.relay({ EMAIL_PROVIDER: 'sendgrid' });
     const before = h.sendgrid.requests.length;
     await relay.handle(h.event('CustomEmailSender_ForgotPassword', await h.encrypt('135790')));
@@ -220,7 +220,7 @@ describe('relay: SendGrid', () => {
     assert.equal(body.content[0].type, 'text/plain');
     assert.ok(body.content[0].value.includes('135790'));
     assert.equal(body.tracking_settings.click_tracking.enable, false);
-    assert.equal(body.mail_settings.bypass_list_management.enable, true);
+    assert.equal(body.mail_settings.bypass_unsubscribe_management.enable, true);
     assert.deepEqual(body.categories, ['cognito-forgot-password']);
   });
 

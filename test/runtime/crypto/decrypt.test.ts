@@ -52,7 +52,7 @@ describe('createDecryptor', () => {
   it('decrypts a Cognito-format code (v1, suite 0x0378, userpool-id context)', async () => {
     // Prepare
     const code = await encrypt('483920');
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
+    const decryptor = createDecryptor({ keyArn, endpoint: kms.url });
 
     // Act
     const plaintext = await decryptor.decrypt(code, POOL);
@@ -64,7 +64,7 @@ describe('createDecryptor', () => {
   it('decrypts an emulator-style v2 code (suite 0x0578, no context) for any pool', async () => {
     // Prepare
     const code = await encrypt('Tmp-Pass&word<1>', { format: 'v2' });
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
+    const decryptor = createDecryptor({ keyArn, endpoint: kms.url });
 
     // Act
     const plaintext = await decryptor.decrypt(code, OTHER_POOL);
@@ -77,7 +77,7 @@ describe('createDecryptor', () => {
     // Prepare
     const plaintexts = Array.from({ length: 12 }, (_, i) => `code-${i}`);
     const codes = await Promise.all(plaintexts.map((p) => encrypt(p)));
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
+    const decryptor = createDecryptor({ keyArn, endpoint: kms.url });
 
     // Act
     const results = await Promise.all(codes.map((code) => decryptor.decrypt(code, POOL)));
@@ -89,7 +89,7 @@ describe('createDecryptor', () => {
   it('rejects a code bound to another user pool with CONTEXT_MISMATCH', async () => {
     // Prepare
     const code = await encrypt('850417', { pool: OTHER_POOL });
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
+    const decryptor = createDecryptor({ keyArn, endpoint: kms.url });
 
     // Act & Assess
     await assert.rejects(
@@ -102,7 +102,7 @@ describe('createDecryptor', () => {
     // Prepare
     const otherKeyArn = kms.createKey();
     const code = await encrypt('908172', { key: otherKeyArn });
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
+    const decryptor = createDecryptor({ keyArn, endpoint: kms.url });
     const decryptsBefore = kms.calls.Decrypt ?? 0;
 
     // Act & Assess
@@ -121,7 +121,7 @@ describe('createDecryptor', () => {
     const deniedKeyArn = kms.createKey();
     const code = await encrypt('719304', { key: deniedKeyArn });
     kms.deny(deniedKeyArn);
-    const decryptor = createDecryptor({ keyArn: deniedKeyArn, kmsClient: client });
+    const decryptor = createDecryptor({ keyArn: deniedKeyArn, endpoint: kms.url });
 
     // Act & Assess
     await assert.rejects(
@@ -135,7 +135,7 @@ describe('createDecryptor', () => {
     const disabledKeyArn = kms.createKey();
     const code = await encrypt('640259', { key: disabledKeyArn });
     kms.disable(disabledKeyArn);
-    const decryptor = createDecryptor({ keyArn: disabledKeyArn, kmsClient: client });
+    const decryptor = createDecryptor({ keyArn: disabledKeyArn, endpoint: kms.url });
 
     // Act & Assess
     await assert.rejects(
@@ -148,7 +148,7 @@ describe('createDecryptor', () => {
     // Prepare
     const code = await encrypt('581936');
     const bytes = Buffer.from(code, 'base64');
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
+    const decryptor = createDecryptor({ keyArn, endpoint: kms.url });
 
     // Act & Assess: cut inside the header, the body and the trailing signature
     for (const length of [1, 30, 120, bytes.length - 110, bytes.length - 20, bytes.length - 1]) {
@@ -165,7 +165,7 @@ describe('createDecryptor', () => {
     // Prepare
     const code = await encrypt('470685');
     const bytes = Buffer.from(code, 'base64');
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
+    const decryptor = createDecryptor({ keyArn, endpoint: kms.url });
 
     // Act & Assess: flip one bit in the version, the suite, the context, the body and the signature
     for (const position of [0, 3, 40, bytes.length - 120, bytes.length - 60, bytes.length - 5]) {
@@ -187,7 +187,7 @@ describe('createDecryptor', () => {
     const at = bytes.indexOf(':key/');
     bytes.write(':kdy/', at);
     const damaged = bytes.toString('base64');
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
+    const decryptor = createDecryptor({ keyArn, endpoint: kms.url });
 
     // Act & Assess
     await assert.rejects(
@@ -198,7 +198,7 @@ describe('createDecryptor', () => {
 
   it('rejects codes that are not base64, empty, or random bytes with MALFORMED_CIPHERTEXT', async () => {
     // Prepare
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
+    const decryptor = createDecryptor({ keyArn, endpoint: kms.url });
     const random = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37 + 11) % 256)).toString('base64');
 
     // Act & Assess
@@ -242,7 +242,7 @@ describe('createDecryptor', () => {
     assert.doesNotThrow(() =>
       createDecryptor({
         keyArn: 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
-        kmsClient: client,
+        endpoint: kms.url,
       }),
     );
   });
@@ -254,7 +254,7 @@ describe('createDecryptor', () => {
     const code = await encryptCognitoCode({ plaintext: '206948', keyArn: goneKeyArn, userPoolId: POOL, kmsEndpoint: gone.url });
     const goneClient = kmsClientFor(gone);
     await gone.close();
-    const decryptor = createDecryptor({ keyArn: goneKeyArn, kmsClient: goneClient });
+    const decryptor = createDecryptor({ keyArn: goneKeyArn, endpoint: gone.url });
 
     // Act & Assess
     try {
@@ -340,7 +340,7 @@ describe('createDecryptor on damaged codes', () => {
   it('never returns a plaintext or an unexplained error when a code is cut or has a bit flipped', async () => {
     // Prepare
     const keyArn = kms.createKey();
-    const decryptor = createDecryptor({ keyArn, kmsClient: client });
+    const decryptor = createDecryptor({ keyArn, endpoint: kms.url });
     const original = Buffer.from(
       await encryptCognitoCode({ plaintext: '731846', keyArn, userPoolId: POOL, kmsEndpoint: kms.url }),
       'base64',

@@ -64,7 +64,7 @@ describe('retry: the decision after a failed attempt', () => {
 
   it('shrinks a jittered wait to fit the deadline, but stops when a wait the provider asked for does not fit', () => {
     assert.deepEqual(facts(unavailable('sendgrid'), { spareMs: 40 }), { action: 'retry', delayMs: 40, usesUnknownResend: false });
-    assert.deepEqual(facts(unavailable('sendgrid', { retryAfterMs: 5_000 }), { spareMs: 1_000 }), { action: 'stop', reason: 'deadline' });
+    assert.deepEqual(facts(unavailable('sendgrid', { retryAfterMs: 5_000 }), { spareMs: 1_000 }), { action: 'stop', reason: 'wait' });
     assert.deepEqual(facts(unavailable('sendgrid', { retryAfterMs: 5_000 }), { spareMs: 1_000, hasNext: true }), { action: 'next' });
   });
 });
@@ -111,6 +111,19 @@ describe('retry: one provider', () => {
       (error: RelayError) => error.code === 'DEADLINE' && /HTTP 503/.test(error.message),
     );
     assert.equal(state.attempts, 2);
+  });
+
+  it('fails at once, naming the header and the wait, when the last provider asks for a wait longer than the time left', async () => {
+    const clock = virtualClock();
+    const sendgrid = scriptedProvider('sendgrid', 'email', [unavailable('sendgrid', { status: 429, retryAfterMs: 60_000, retryAfterSource: 'X-RateLimit-Reset' })], clock);
+    const started = clock.now();
+    await assert.rejects(
+      sendWithRetries(sendgrid, smsMessage() as never, { idempotencyKey: 'key', deadline: clock.now() + 5_000 }, run(), false, options(clock)),
+      (error: RelayError) =>
+        error.code === 'PROVIDER_WAIT_TOO_LONG' && /asked to wait 60\.0 s \(X-RateLimit-Reset\)/.test(error.message) && !/at least 500 ms/.test(error.message),
+    );
+    assert.equal(sendgrid.calls.length, 1);
+    assert.ok(clock.now() - started < 1_000, 'it did not wait');
   });
 
   it('throws the recipient error so the chain stops', async () => {

@@ -167,14 +167,18 @@ const plivo = {
   },
 };
 
-/** POST /v1/sms/messages (Bird SDK `bird.sms.send`: free text with category + from, or a template). */
+/**
+ * POST /v1/sms/messages (Bird SDK `bird.sms.send`: free text with category + from, or a template;
+ * types.gen.ts `SmsMessageSendRequest`: "`from`, `category`, and `media_urls` are not accepted
+ * alongside" a template).
+ */
 const bird = {
   type: 'object',
   additionalProperties: false,
   required: ['to'],
   oneOf: [
     { required: ['text', 'category', 'from'], not: { required: ['template'] } },
-    { required: ['template'], not: { required: ['text'] } },
+    { required: ['template'], not: { anyOf: [{ required: ['text'] }, { required: ['from'] }, { required: ['category'] }] } },
   ],
   properties: {
     to: { type: 'string', pattern: '^\\+[1-9]\\d{4,14}$' },

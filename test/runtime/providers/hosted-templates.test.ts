@@ -1,11 +1,26 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadHostedTemplates } from '../../../src/runtime/config/hosted-templates.ts';
-import { HOSTED_TEMPLATE_IDS } from '../../../src/runtime/providers/registry.ts';
+import { PROVIDER_LOADERS } from '../../../src/runtime/providers/registry.ts';
+
+/** Each provider's own `hostedTemplateId`, gathered from its definition (in registry order). */
+const HOSTED_TEMPLATE_IDS: Record<string, { pattern: RegExp; example: string }> = {};
+for (const loaders of [PROVIDER_LOADERS.email, PROVIDER_LOADERS.sms]) {
+  for (const load of Object.values(loaders)) {
+    const definition = (await load()).default;
+    if (definition.hostedTemplateId) HOSTED_TEMPLATE_IDS[definition.name] ??= definition.hostedTemplateId;
+  }
+}
 
 const FILE = 'templates/provider-templates.json';
 
 describe('hosted templates: loading the mapping', () => {
+  it('knows the id format of exactly the providers that can send a template they host, from their own definitions', () => {
+    assert.deepEqual(Object.keys(HOSTED_TEMPLATE_IDS).sort(), [
+      'bird', 'brevo', 'mailgun', 'mandrill', 'postmark', 'resend', 'sendgrid', 'ses', 'sparkpost', 'twilio', 'webhook',
+    ]);
+  });
+
   it('merges the bundled file and PROVIDER_TEMPLATES, the variable winning per provider and trigger', () => {
     const { lookup, problems } = loadHostedTemplates(
       [

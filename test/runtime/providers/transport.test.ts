@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { nodeTransport } from '../../../src/runtime/providers/transport.ts';
-import { request, type FetchLikeInit } from '../../../src/runtime/providers/http.ts';
+import { httpFailure, request, type FetchLikeInit } from '../../../src/runtime/providers/http.ts';
 import { ProviderError } from '../../../src/runtime/errors.ts';
 
 interface LoopbackServer {
@@ -122,6 +122,7 @@ describe('nodeTransport', () => {
     assert.equal(error.name, 'AbortError');
     assert.match(error.message, /aborted/);
     assert.ok(elapsed < 1500, `rejected after ${elapsed} ms`);
+    assert.equal((error as { requestSent?: boolean }).requestSent, true, 'the request was on the wire');
     await server.connectionClosed;
   });
 
@@ -152,6 +153,19 @@ describe('nodeTransport', () => {
     await closed.close();
     const error = await rejection(nodeTransport(`${closed.url}/send`, post('{}')));
     assert.equal(error.cause?.code, 'ECONNREFUSED');
+    assert.equal((error as { requestSent?: boolean }).requestSent, false, 'nothing was sent');
+  });
+
+  it('counts a reused keep-alive connection as sent when the next attempt hangs', async () => {
+    let calls = 0;
+    const server = await startServer((_req, res) => {
+      calls += 1;
+      if (calls === 1) res.writeHead(200).end('{}');
+    });
+    await (await nodeTransport(`${server.url}/send`, post('{}'))).text();
+    const error = await rejection(nodeTransport(`${server.url}/send`, post('{}', AbortSignal.timeout(150))));
+    assert.equal(server.connections, 1, 'the second request reused the first connection');
+    assert.equal((error as { requestSent?: boolean }).requestSent, true);
   });
 
   it('returns a 3xx as a response without following it', async () => {
@@ -163,7 +177,7 @@ describe('nodeTransport', () => {
     assert.equal(target.requests.length, 0);
   });
 
-  it('reads at most 1 MiB of a response body', async () => {
+  it('reads at most 1 MiB of a response body, or the cap the caller gives', async () => {
     const huge = 'x'.repeat(3 * 1024 * 1024);
     const server = await startServer((_req, res) => res.writeHead(500, { 'content-type': 'text/html' }).end(huge));
     const response = await nodeTransport(`${server.url}/send`, post('{}'));
@@ -171,6 +185,8 @@ describe('nodeTransport', () => {
     const text = await response.text();
     assert.equal(text.length, 1024 * 1024);
     assert.ok(huge.startsWith(text));
+    const capped = await nodeTransport(`${server.url}/send`, post('{}'));
+    assert.equal((await capped.text(8192)).length, 8192);
   });
 
   it('refuses a body it cannot encode instead of sending something else', async () => {
@@ -194,17 +210,18 @@ async function failureOf(req: Omit<Parameters<typeof request>[0], 'fetch'>): Pro
 }
 
 describe('request() over nodeTransport', () => {
-  it('classifies an abort while the provider hangs as retryable', async () => {
+  it('classifies an abort while the provider hangs after the request was sent as unknown', async () => {
     const server = await startServer(() => {});
     const error = await failureOf({
       provider: 'sendgrid',
       url: `${server.url}/v3/mail/send`,
       headers: { 'content-type': 'application/json' },
       body: '{}',
-      signal: AbortSignal.timeout(100),
+      // Long enough for a cold first connection on a busy machine; the server never answers.
+      signal: AbortSignal.timeout(1000),
     });
-    assert.equal(error.kind, 'retryable');
-    assert.match(error.message, /aborted/);
+    assert.equal(error.kind, 'unknown');
+    assert.match(error.message, /no answer before the attempt ended.*after the request was sent/);
   });
 
   it('classifies a refused connection as a retryable network error naming ECONNREFUSED', async () => {
@@ -218,7 +235,7 @@ describe('request() over nodeTransport', () => {
       signal: AbortSignal.timeout(5000),
     });
     assert.equal(error.kind, 'retryable');
-    assert.match(error.message, /network error: ECONNREFUSED/);
+    assert.match(error.message, /network error: ECONNREFUSED, before the request was sent/);
   });
 
   it('turns a 307 into the permanent redirect error and never re-sends the body', async () => {
@@ -241,13 +258,15 @@ describe('request() over nodeTransport', () => {
     const server = await startServer((_req, res) =>
       res.writeHead(429, { 'retry-after': '3', 'content-type': 'application/json' }).end('{"message":"slow down"}'),
     );
-    const error = await failureOf({
+    const answer = await request({
       provider: 'resend',
       url: `${server.url}/emails`,
       headers: { 'content-type': 'application/json' },
       body: '{}',
       signal: AbortSignal.timeout(5000),
+      fetch: nodeTransport,
     });
+    const error = httpFailure(answer, { provider: 'resend' });
     assert.equal(error.kind, 'retryable');
     assert.equal(error.status, 429);
     assert.equal(error.retryAfterMs, 3000);

@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { nodeTransport } from '../../../src/runtime/providers/transport.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
@@ -23,7 +24,7 @@ function signedHeaders(request: RecordedRequest): Record<string, string> {
 
 providerContract({
   name: 'webhook',
-  create: (url) => createWebhook('email', { url, secrets: secrets(SECRET), fetch }),
+  create: (url) => createWebhook('email', { url, secrets: secrets(SECRET), fetch: nodeTransport }),
   message: () => sampleEmail(),
   success: { response: { status: 200, body: { id: 'backend-42' } }, messageId: 'backend-42' },
   error: (status, text, headers) => ({ status, headers, body: { error: text } }),

@@ -181,17 +181,3 @@ describe('hot reload', () => {
     assert.equal(renderer.renderSms('SignUp', 'en', vars).text, 'Acme: Your verification code is 842913. It expires in 24 hours.');
   });
 });
-
-describe('pre-parsed tokens', () => {
-  it('are rendered instead of parsing the text again', () => {
-    // The tokens say something the text does not: the output proves which one was used.
-    const store = createTemplateStore([
-      {
-        name: 'bundle',
-        files: { 'en/SignUp/sms.txt': 'text {{code}}' },
-        tokens: { 'en/SignUp/sms.txt': JSON.stringify([['text', 'tokens ', 0, 5], ['name', 'code', 5, 13]]) },
-      },
-    ]);
-    assert.equal(createRenderer({ store }).renderSms('SignUp', 'en', { code: '7' }).text, 'tokens 7');
-  });
-});

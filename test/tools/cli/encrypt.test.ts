@@ -21,7 +21,7 @@ describe('cognito-relay encrypt', { timeout: 90_000 }, () => {
     kms = await startTestKms({ region: 'eu-west-1' });
     keyArn = kms.createKey();
     client = kmsClientFor(kms);
-    decryptor = createDecryptor({ keyArn, kmsClient: client });
+    decryptor = createDecryptor({ keyArn, endpoint: kms.url });
   });
 
   after(async () => {

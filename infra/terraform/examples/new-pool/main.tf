@@ -2,14 +2,15 @@
 # native lambda_config block. Build first: `npm run build` (creates dist/lambda.zip).
 #
 #   terraform init && terraform apply -var 'from=no-reply@example.com' \
-#     -var 'sendgrid_secret_arn=arn:aws:secretsmanager:…:secret:prod/sendgrid-AbCdEf'
+#     -var 'sendgrid_secret_arn=arn:aws:secretsmanager:…:secret:prod/sendgrid-AbCdEf' \
+#     -var 'key_administrator_arns=["arn:aws:iam::111122223333:role/deployer"]'
 
 terraform {
   required_version = ">= 1.5.0"
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.31.0"
+      version = ">= 5.31.0, < 7.0.0"
     }
   }
 }
@@ -33,6 +34,17 @@ variable "twilio_from" {
   type = string
 }
 
+variable "key_administrator_arns" {
+  description = "Who administers the new key: include the role that runs terraform apply."
+  type        = list(string)
+}
+
+variable "sms_allowed_countries" {
+  description = "Calling codes SMS may go to; every other number is refused. Add codes to open more."
+  type        = list(string)
+  default     = ["1", "44"]
+}
+
 variable "twilio_token_parameter" {
   description = "SSM SecureString parameter holding the Twilio auth token."
   type        = string
@@ -45,21 +57,29 @@ module "relay" {
   lambda_zip_path = "${path.root}/../../../../dist/lambda.zip"
   user_pool_id    = aws_cognito_user_pool.users.id
 
+  # The pool below takes this module's key_arn, so key_policy_user_pool_id stays unset: the key
+  # policy cannot name a pool that references the key.
+  key_administrator_arns = var.key_administrator_arns
+
   email = {
     providers = ["sendgrid"]
     from      = var.from
   }
   sms = {
-    providers = ["twilio"]
+    providers         = ["twilio"]
+    allowed_countries = var.sms_allowed_countries
+    # max_per_number_per_hour defaults to 5.
   }
   secret_arns       = { SENDGRID_API_KEY = var.sendgrid_secret_arn }
   secret_parameters = { TWILIO_AUTH_TOKEN = var.twilio_token_parameter }
   settings          = { TWILIO_ACCOUNT_SID = var.twilio_account_sid, TWILIO_FROM = var.twilio_from }
-  idempotency       = true
 }
 
-# CloudFormation has required an SMS role on pools with a custom SMS sender (facts §5); the
-# provider passes sms_configuration through to the same API, so give it one.
+# CloudFormation has required an SMS role on pools with a custom SMS sender; the
+# provider passes sms_configuration through to the same API, so give it one. Cognito may assume
+# it only with the external ID and on behalf of this account (confused deputy).
+data "aws_caller_identity" "current" {}
+
 data "aws_iam_policy_document" "cognito_sms_trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -71,6 +91,11 @@ data "aws_iam_policy_document" "cognito_sms_trust" {
       test     = "StringEquals"
       variable = "sts:ExternalId"
       values   = ["cognito-relay-example-sms"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
     }
   }
 }

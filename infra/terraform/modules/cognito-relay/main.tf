@@ -8,8 +8,11 @@ data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
-  partition     = data.aws_partition.current.partition
-  region        = data.aws_region.current.name
+  partition = data.aws_partition.current.partition
+  # Not `name` or `id`: both are deprecated in provider v6, and the `region` that replaces them
+  # does not exist in v5 (not even 5.100.0). The EC2 endpoint, ec2.<region>.<dns suffix>, is in
+  # both and deprecated in neither.
+  region        = split(".", data.aws_region.current.endpoint)[1]
   account_id    = data.aws_caller_identity.current.account_id
   user_pool_arn = "arn:${local.partition}:cognito-idp:${local.region}:${local.account_id}:userpool/${var.user_pool_id}"
   key_arn       = var.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn
@@ -20,8 +23,10 @@ locals {
   sms_providers   = var.sms == null ? [] : [for name in var.sms.providers : lower(trimspace(name))]
   channels        = concat(var.email == null ? [] : ["email"], var.sms == null ? [] : ["sms"])
 
-  idempotency_table_name = var.idempotency ? aws_dynamodb_table.idempotency[0].name : var.idempotency_table_name
-  idempotency_table_arn = var.idempotency ? aws_dynamodb_table.idempotency[0].arn : (
+  # Asked for, or needed for the SMS per-number counters and not given.
+  create_idempotency_table = var.idempotency || (var.sms != null && var.idempotency_table_name == null)
+  idempotency_table_name   = local.create_idempotency_table ? aws_dynamodb_table.idempotency[0].name : var.idempotency_table_name
+  idempotency_table_arn = local.create_idempotency_table ? aws_dynamodb_table.idempotency[0].arn : (
     var.idempotency_table_name == null ? null : "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${var.idempotency_table_name}"
   )
 
@@ -41,8 +46,8 @@ locals {
     ATTEMPT_TIMEOUT_MS          = var.delivery.attempt_timeout_ms
     CIRCUIT_BREAKER_THRESHOLD   = var.delivery.circuit_breaker_threshold
     CIRCUIT_BREAKER_COOLDOWN_MS = var.delivery.circuit_breaker_cooldown_ms
-    SMS_ALLOWED_COUNTRIES       = try(length(var.sms.allowed_countries), 0) > 0 ? join(",", var.sms.allowed_countries) : null
-    SMS_MAX_PER_NUMBER_PER_HOUR = try(var.sms.max_per_number_per_hour, null)
+    SMS_ALLOWED_COUNTRIES       = var.sms == null ? null : join(",", var.sms.allowed_countries)
+    SMS_MAX_PER_NUMBER_PER_HOUR = var.sms == null ? null : var.sms.max_per_number_per_hour
   } : name => tostring(value) if value != null }
 
   environment = merge(
@@ -64,8 +69,63 @@ locals {
   )
 }
 
-# Symmetric (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT), rotation on. The provider's default key policy
-# (account root) is what Cognito's own samples use (facts §4).
+# Symmetric (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT), rotation on. The policy names who may do what:
+# the administrators (manage, never use), Cognito (encrypt and grant, for this account's pools),
+# the relay's role (decrypt the pool's codes). No account-root kms:*, so IAM policies alone grant
+# nothing on this key.
+data "aws_iam_policy_document" "key" {
+  statement {
+    sid = "KeyAdministration"
+    # AWS's key-administrator set, with kms:PutKeyPolicy (no lock-out) and kms:CreateGrant (the
+    # pool's creator grants Cognito the key).
+    actions = [
+      "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*", "kms:Disable*",
+      "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+    ]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = var.key_administrator_arns
+    }
+  }
+
+  # The Encryption SDK asks for a data key (GenerateDataKey); Cognito may also hold a grant.
+  statement {
+    sid       = "CognitoEncryptsCodes"
+    actions   = ["kms:GenerateDataKey", "kms:Encrypt", "kms:CreateGrant"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cognito-idp.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cognito-idp:${local.region}:${local.account_id}:userpool/${var.key_policy_user_pool_id == null ? "*" : var.key_policy_user_pool_id}"]
+    }
+  }
+
+  statement {
+    sid       = "RelayDecryptsCodes"
+    actions   = ["kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.this.arn]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:userpool-id"
+      values   = [var.key_policy_user_pool_id == null ? "${local.region}_*" : var.key_policy_user_pool_id]
+    }
+  }
+}
+
 resource "aws_kms_key" "this" {
   count                    = var.create_kms_key ? 1 : 0
   description              = "Cognito custom sender codes (${var.name})"
@@ -73,7 +133,15 @@ resource "aws_kms_key" "this" {
   key_usage                = "ENCRYPT_DECRYPT"
   enable_key_rotation      = true
   deletion_window_in_days  = 30
+  policy                   = data.aws_iam_policy_document.key.json
   tags                     = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(var.key_administrator_arns) > 0
+      error_message = "key_administrator_arns is required with create_kms_key: name the roles that administer the key, including the one running terraform apply."
+    }
+  }
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -149,7 +217,22 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = var.idempotency || var.idempotency_table_name != null ? [1] : []
+    for_each = length(var.secrets_kms_key_arns) > 0 ? [1] : []
+    content {
+      sid       = "DecryptProviderSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = var.secrets_kms_key_arns
+      # Only through Secrets Manager: the role cannot use these keys directly.
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.create_idempotency_table || var.idempotency_table_name != null ? [1] : []
     content {
       sid       = "IdempotencyRecords"
       actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
@@ -256,7 +339,7 @@ resource "aws_sqs_queue_policy" "dead_letters" {
 }
 
 resource "aws_dynamodb_table" "idempotency" {
-  count        = var.idempotency ? 1 : 0
+  count        = local.create_idempotency_table ? 1 : 0
   name         = "${var.name}-idempotency"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "id"
@@ -324,10 +407,6 @@ resource "aws_lambda_function" "this" {
       error_message = "Set either idempotency = true (a new table) or idempotency_table_name (yours), not both."
     }
     precondition {
-      condition     = try(var.sms.max_per_number_per_hour, null) == null || var.idempotency || var.idempotency_table_name != null
-      error_message = "sms.max_per_number_per_hour needs an idempotency table (the per-number counters live there): set idempotency = true or idempotency_table_name."
-    }
-    precondition {
       # The relay starts no provider call within 1 s of its deadline.
       condition     = var.delivery.attempt_timeout_ms == null || try(var.delivery.attempt_timeout_ms + 1000 <= var.timeout * 1000, false)
       error_message = "delivery.attempt_timeout_ms must be at least 1000 ms below the function timeout."
@@ -335,7 +414,7 @@ resource "aws_lambda_function" "this" {
   }
 }
 
-# Cognito invokes custom senders asynchronously (facts §1): retries, then the dead-letter queue.
+# Cognito invokes custom senders asynchronously: retries, then the dead-letter queue.
 resource "aws_lambda_function_event_invoke_config" "this" {
   function_name                = aws_lambda_function.this.function_name
   maximum_retry_attempts       = var.retry_attempts

@@ -25,6 +25,42 @@ variable "create_kms_key" {
   default     = true
 }
 
+variable "key_administrator_arns" {
+  description = <<-EOT
+    Required with create_kms_key: IAM role/user ARNs that administer the key. Its policy lets them
+    manage it (AWS's key-administrator actions, with kms:PutKeyPolicy and kms:CreateGrant), never
+    use it, and names nobody else but Cognito and the relay's role (no account-root kms:*).
+    Include the principal that runs `terraform apply`: KMS refuses a policy that locks its creator
+    out, and Cognito's grant on the key is made as whoever creates or updates the pool.
+  EOT
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.key_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:.+$", arn))])
+    error_message = "key_administrator_arns holds IAM ARNs (arn:aws:iam::<account>:role/<name>)."
+  }
+}
+
+variable "key_policy_user_pool_id" {
+  description = <<-EOT
+    The pool ID again, for the key policy, when the pool exists apart from this module's key
+    (e.g. the pool is wired with `cognito-relay attach`): the policy then lets Cognito and the
+    relay use the key for that pool only. Leave null when the pool is created in the same
+    configuration with kms_key_id = module.relay.key_arn: naming it would be a dependency cycle
+    (Terraform follows references, not values), so the policy names this account's pools in the
+    region instead; the role's own policy still names the pool exactly.
+  EOT
+  type        = string
+  default     = null
+}
+
+variable "secrets_kms_key_arns" {
+  description = "Customer-managed KMS keys of the Secrets Manager secrets in secret_arns, if any: the role may decrypt with them through Secrets Manager only."
+  type        = list(string)
+  default     = []
+}
+
 variable "kms_key_arn" {
   description = "Your own symmetric key's ARN (used when create_kms_key = false). A key ID or alias is rejected by Cognito."
   type        = string
@@ -60,28 +96,29 @@ variable "email" {
 
 variable "sms" {
   description = <<-EOT
-    SMS delivery: providers in failover order (SMS_PROVIDERS); allowed_countries
-    (SMS_ALLOWED_COUNTRIES, calling codes like ["1", "44"]; default all); max_per_number_per_hour
-    (SMS_MAX_PER_NUMBER_PER_HOUR, needs an idempotency table). With "sns" the role gets
+    SMS delivery: providers in failover order (SMS_PROVIDERS); allowed_countries, required
+    (SMS_ALLOWED_COUNTRIES: calling codes like ["1", "44"]; every other number is refused, add
+    codes to open more); max_per_number_per_hour (SMS_MAX_PER_NUMBER_PER_HOUR, 1-10000, default 5;
+    the counters live in the idempotency table, created unless idempotency_table_name is set). With "sns" the role gets
     sns:Publish on "*" (a phone number has no ARN); with "eum", sms-voice:SendTextMessage on
     eum_resource_arns (default ["*"]: narrow it to your origination identity, configuration set
     and protect configuration ARNs).
   EOT
   type = object({
     providers               = list(string)
-    allowed_countries       = optional(list(string))
-    max_per_number_per_hour = optional(number)
+    allowed_countries       = list(string)
+    max_per_number_per_hour = optional(number, 5)
     eum_resource_arns       = optional(list(string), ["*"])
   })
   default = null
 
   validation {
-    condition     = alltrue([for code in (try(length(var.sms.allowed_countries), 0) > 0 ? var.sms.allowed_countries : []) : can(regex("^\\+?[0-9]{1,7}$", code))])
-    error_message = "sms.allowed_countries holds country calling codes like \"1\", \"44\" or \"351\"."
+    condition     = var.sms == null || (try(length(var.sms.allowed_countries), 0) > 0 && alltrue([for code in try(var.sms.allowed_countries, []) : can(regex("^\\+?[0-9]{1,7}$", code))]))
+    error_message = "sms.allowed_countries is required: country calling codes like \"1\", \"44\" or \"351\" (SMS is never open to every country)."
   }
 
   validation {
-    condition     = var.sms == null || try(var.sms.max_per_number_per_hour, null) == null || (try(var.sms.max_per_number_per_hour, 0) >= 1 && try(var.sms.max_per_number_per_hour, 0) <= 10000 && floor(try(var.sms.max_per_number_per_hour, 0)) == try(var.sms.max_per_number_per_hour, 0))
+    condition     = var.sms == null || (try(var.sms.max_per_number_per_hour, 0) >= 1 && try(var.sms.max_per_number_per_hour, 0) <= 10000 && floor(try(var.sms.max_per_number_per_hour, 0)) == try(var.sms.max_per_number_per_hour, 0))
     error_message = "sms.max_per_number_per_hour must be a whole number from 1 to 10000."
   }
 }
@@ -169,7 +206,7 @@ variable "default_locale" {
 }
 
 variable "idempotency" {
-  description = "Create a DynamoDB table so an event Lambda retries is not delivered twice (IDEMPOTENCY_TABLE)."
+  description = "Create a DynamoDB table so an event Lambda retries is not delivered twice (IDEMPOTENCY_TABLE). With sms a table is created anyway (the per-number counters live there) unless idempotency_table_name is set."
   type        = bool
   default     = false
 }

@@ -6,8 +6,9 @@ terraform {
     aws = {
       source = "hashicorp/aws"
       # lambda logging_config needs 5.31+; native custom_email_sender / custom_sms_sender in the
-      # pool's lambda_config has existed since 3.x (hashicorp/terraform-provider-aws#16502).
-      version = ">= 5.31.0"
+      # pool's lambda_config has existed since 3.x (hashicorp/terraform-provider-aws#16502). The
+      # tests check against the schemas of 5.100.0 and 6.66.0: nothing beyond v6 was checked.
+      version = ">= 5.31.0, < 7.0.0"
     }
   }
 }

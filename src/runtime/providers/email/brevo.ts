@@ -1,15 +1,25 @@
 /**
  * Brevo (formerly Sendinblue) transactional email: `POST /v3/smtp/email`, JSON, `api-key`
  * header, 201 with `messageId`. Plain content, or a stored template (numeric `templateId` +
- * `params`, used as `{{ params.code }}`). Idempotent: the request key travels as
- * `headers.idempotencyKey` (a UUID), so a retry after a timeout does not send twice.
- * Brevo has no per-message switch for click/open tracking or suppression lists.
+ * `params`, used as `{{ params.code }}`). Brevo has no per-message switch for click/open
+ * tracking or suppression lists.
+ *
+ * What each rule follows:
+ * - Endpoint, `api-key`, fields, 201 `{messageId}` [https://developers.brevo.com/reference/sendtransacemail].
+ * - Errors `{code, message}`; codes [getbrevo/brevo-node docs/ErrorModel.md]: unauthorized (401),
+ *   permission_denied (403, IP blocking), not_enough_credits (402), account_under_validation,
+ *   invalid_parameter / missing_parameter (400) are about this account or request: fail over.
+ * - Idempotent: the key travels as `headers.idempotencyKey`, a UUID; a key reused within its
+ *   TTL (30 min) is answered `duplicate_parameter` and not processed — i.e. an earlier attempt
+ *   was accepted [https://developers.brevo.com/docs/heterogenous-versions-batch-emails;
+ *   https://developers.brevo.com/changelog/email-api-now-supports-idempotency].
+ * - 429 with `x-sib-ratelimit-reset` (seconds), no Retry-After [https://developers.brevo.com/docs/limit-headers].
  */
+import * as v from 'valibot';
+import { baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
 import { ProviderError } from '../../errors.ts';
-import { baseUrl, request, type FetchLike } from '../http.ts';
 import { uuidFromKey } from '../shared/idempotency.ts';
-import { redactContacts } from '../shared/redact.ts';
-import { parseJson, reclassify } from '../shared/refine.ts';
+import { baseUrlSetting, required } from '../shared/settings.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface BrevoOptions {
@@ -51,11 +61,14 @@ export function brevoBody(message: EmailMessage, idempotencyKey: string): Record
   return body;
 }
 
+const PROFILE: HttpProfile = { provider: 'brevo', reset: { name: 'x-sib-ratelimit-reset', unit: 'seconds' } };
+
 export function createBrevo(options: BrevoOptions): EmailProvider {
   const url = `${baseUrl(options.baseUrl)}/v3/smtp/email`;
   return {
     name: 'brevo',
     channel: 'email',
+    idempotent: true,
     async send(message, ctx) {
       if (message.hostedTemplate && !/^\d+$/.test(message.hostedTemplate.id)) {
         throw new ProviderError({
@@ -65,39 +78,42 @@ export function createBrevo(options: BrevoOptions): EmailProvider {
           hint: 'map Brevo templates by their numeric id in PROVIDER_TEMPLATES',
         });
       }
-      let code: string | undefined;
-      try {
-        const response = await request({
-          provider: 'brevo',
-          url,
-          headers: { 'api-key': options.apiKey, 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify(brevoBody(message, ctx.idempotencyKey)),
-          signal: ctx.signal,
-          fetch: options.fetch,
-          describeError: (text) => {
-            const parsed = parseJson<{ code?: string; message?: string }>(text);
-            code = parsed?.code;
-            return redactContacts(parsed?.message ? `${parsed.code ?? 'error'}: ${parsed.message}` : text || '(empty body)');
-          },
-        });
-        return { provider: 'brevo', messageId: response.json<{ messageId?: string }>().messageId };
-      } catch (error) {
-        // The same idempotency key was seen within its TTL: an earlier attempt was accepted.
-        if (code === 'duplicate_request') return { provider: 'brevo' };
-        throw code && HINTS[code] ? reclassify(error, { hint: HINTS[code] }) : error;
-      }
+      const answer = await request({
+        provider: 'brevo',
+        url,
+        headers: { 'api-key': options.apiKey, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(brevoBody(message, ctx.idempotencyKey)),
+        signal: ctx.signal,
+        fetch: options.fetch,
+      });
+      if (answer.ok) return { provider: 'brevo', messageId: answer.json<{ messageId?: string }>()?.messageId };
+      const error = answer.json<{ code?: string; message?: string }>();
+      // This idempotency key was seen within its TTL: an earlier attempt was accepted.
+      if (error?.code === 'duplicate_parameter') return { provider: 'brevo' };
+      throw httpFailure(answer, PROFILE, {
+        providerCode: error?.code,
+        providerMessage: error?.message ? `${error.code ?? 'error'}: ${error.message}` : undefined,
+        hint: (error?.code && HINTS[error.code]) || undefined,
+      });
     },
   };
 }
 
-const definition: ProviderDefinition<'email'> = {
+const schema = v.object({
+  BREVO_API_KEY: required('BREVO_API_KEY'),
+  BREVO_BASE_URL: baseUrlSetting('BREVO_BASE_URL', 'https://api.brevo.com'),
+});
+
+const definition: ProviderDefinition<'email', v.InferOutput<typeof schema>> = {
   name: 'brevo',
   channel: 'email',
   settings: [
     { env: 'BREVO_API_KEY', required: true, secret: true, description: 'a Brevo API v3 key (xkeysib-…)' },
     { env: 'BREVO_BASE_URL', default: 'https://api.brevo.com', description: 'API base URL' },
   ],
-  create: (settings, deps) =>
-    createBrevo({ apiKey: settings.BREVO_API_KEY as string, baseUrl: settings.BREVO_BASE_URL as string, fetch: deps.fetch }),
+  schema,
+  // `templateId` is an integer [sendtransacemail].
+  hostedTemplateId: { pattern: /^\d+$/, example: '12' },
+  create: (settings, deps) => createBrevo({ apiKey: settings.BREVO_API_KEY, baseUrl: settings.BREVO_BASE_URL, fetch: deps.fetch }),
 };
 export default definition;

@@ -1,14 +1,22 @@
 /**
  * Mailchimp Transactional (Mandrill): `POST /messages/send` or `/messages/send-template`, JSON,
- * the API key in the body as `key`. Two traps: a 200 answer is one result per recipient and a
- * `rejected`/`invalid` result is a failure; and client errors (bad key, unknown template,
- * validation) have long come back as HTTP 500, so errors are classified by their `name`,
- * not by the status.
+ * the API key in the body as `key`.
+ *
+ * What each rule follows:
+ * - Base `https://mandrillapp.com/api/1.0` [mailchimp/mailchimp-transactional-node src/ApiClient.js
+ *   `basePath`]; `key` in the body, no auth header; fields [mailchimp/mailchimp-client-lib-codegen
+ *   spec/transactional.json `/messages/send`, `/messages/send-template`].
+ * - A 200 is one result per recipient; `rejected` / `invalid` is a failure; `invalid` and a
+ *   `hard-bounce` rejection are about the address itself; the other reject reasons are this
+ *   account's lists and settings [transactional.json `reject_reason`].
+ * - Errors `{status: "error", code, name, message}`; client errors have come back as HTTP 500, so
+ *   the `name` decides, not the status [https://github.com/mailchimp/mailchimp-client-lib-codegen/issues/188].
+ * - No idempotency key.
  */
+import * as v from 'valibot';
 import { ProviderError } from '../../errors.ts';
-import { baseUrl, request, type FetchLike } from '../http.ts';
-import { redactContacts } from '../shared/redact.ts';
-import { aboutRecipient, parseJson, reclassify } from '../shared/refine.ts';
+import { baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
+import { baseUrlSetting, required } from '../shared/settings.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface MandrillOptions {
@@ -94,61 +102,71 @@ export function mandrillRequest(message: EmailMessage, apiKey: string): { path: 
   return { path: '/messages/send', body: { key: apiKey, message: payload } };
 }
 
+const PROFILE: HttpProfile = { provider: 'mandrill', hint: (status) => (status === 401 ? 'check MANDRILL_API_KEY' : undefined) };
+
 export function createMandrill(options: MandrillOptions): EmailProvider {
   const base = baseUrl(options.baseUrl);
   return {
     name: 'mandrill',
     channel: 'email',
+    idempotent: false,
     async send(message, ctx) {
       const { path, body } = mandrillRequest(message, options.apiKey);
-      let failure: MandrillError | undefined;
-      let results: MandrillResult[];
-      try {
-        const response = await request({
-          provider: 'mandrill',
-          url: `${base}${path}`,
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify(body),
-          signal: ctx.signal,
-          fetch: options.fetch,
-          describeError: (text) => {
-            failure = parseJson<MandrillError>(text);
-            return redactContacts(failure?.message ? `${failure.name ?? 'error'}: ${failure.message}` : text || '(empty body)');
-          },
-        });
-        results = parseJson<MandrillResult[]>(response.text) ?? [];
-      } catch (error) {
+      const answer = await request({
+        provider: 'mandrill',
+        url: `${base}${path}`,
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        signal: ctx.signal,
+        fetch: options.fetch,
+      });
+      if (!answer.ok) {
+        const failure = answer.json<MandrillError>();
         const name = failure?.name;
-        if (name !== undefined && name in PERMANENT) throw reclassify(error, { kind: 'permanent', hint: PERMANENT[name] });
-        throw error;
+        const known = name !== undefined && name in PERMANENT;
+        throw httpFailure(answer, PROFILE, {
+          kind: known ? 'permanent' : undefined,
+          providerCode: name,
+          providerMessage: failure?.message ? `${name ?? 'error'}: ${failure.message}` : undefined,
+          hint: known ? PERMANENT[name] : undefined,
+        });
       }
+      const results = answer.json<MandrillResult[]>();
       const result = Array.isArray(results) ? results[0] : undefined;
       if (!result || result.status === 'rejected' || result.status === 'invalid') {
         const reason = result?.reject_reason ?? (result?.status === 'invalid' ? 'invalid address' : 'no result');
-        const error = new ProviderError({
+        throw new ProviderError({
           provider: 'mandrill',
           kind: 'permanent',
-          status: 200,
+          status: answer.status,
           // The result's email field is left out: addresses never reach logs.
           providerMessage: `recipient ${result?.status ?? 'missing'}: ${reason}`,
+          providerCode: result?.status === 'rejected' ? reason : result?.status,
           hint: result?.status === 'invalid' ? "the user's email address is not valid" : REJECT_HINTS[reason],
+          // A bad or bouncing address fails everywhere; other rejections are this account's lists.
+          recipient: result?.status === 'invalid' || reason === 'hard-bounce',
         });
-        // A bad or bouncing address fails everywhere; other rejections are this account's lists.
-        throw result?.status === 'invalid' || reason === 'hard-bounce' ? aboutRecipient(error) : error;
       }
       return { provider: 'mandrill', messageId: result._id };
     },
   };
 }
 
-const definition: ProviderDefinition<'email'> = {
+const schema = v.object({
+  MANDRILL_API_KEY: required('MANDRILL_API_KEY'),
+  MANDRILL_BASE_URL: baseUrlSetting('MANDRILL_BASE_URL', 'https://mandrillapp.com/api/1.0'),
+});
+
+const definition: ProviderDefinition<'email', v.InferOutput<typeof schema>> = {
   name: 'mandrill',
   channel: 'email',
   settings: [
     { env: 'MANDRILL_API_KEY', required: true, secret: true, description: 'a Mailchimp Transactional (Mandrill) API key' },
     { env: 'MANDRILL_BASE_URL', default: 'https://mandrillapp.com/api/1.0', description: 'API base URL, version included' },
   ],
-  create: (settings, deps) =>
-    createMandrill({ apiKey: settings.MANDRILL_API_KEY as string, baseUrl: settings.MANDRILL_BASE_URL as string, fetch: deps.fetch }),
+  schema,
+  // `template_name` is the template's slug [transactional.json].
+  hostedTemplateId: { pattern: /^\S+$/, example: 'otp-code' },
+  create: (settings, deps) => createMandrill({ apiKey: settings.MANDRILL_API_KEY, baseUrl: settings.MANDRILL_BASE_URL, fetch: deps.fetch }),
 };
 export default definition;

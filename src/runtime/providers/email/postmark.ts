@@ -2,14 +2,25 @@
  * Postmark: `POST /email` or `/email/withTemplate` (`TemplateAlias`, or `TemplateId` when the
  * mapped id is a number, + `TemplateModel`), JSON, `X-Postmark-Server-Token`. Sent on the
  * transactional message stream (`outbound` unless POSTMARK_MESSAGE_STREAM says otherwise),
- * link and open tracking off. Postmark answers errors as `{ErrorCode, Message}`; its code says
- * what to fix better than the HTTP status.
+ * link and open tracking off.
+ *
+ * What each rule follows:
+ * - Base, token header, JSON + `Accept: application/json` [https://postmarkapp.com/developer/api/overview];
+ *   fields and 200 `{MessageID, ErrorCode: 0}` [https://postmarkapp.com/developer/user-guide/send-email-with-api].
+ * - Errors 401, 413, 422 `{ErrorCode, Message}`, 429, 500, 503 [api/overview]; the ErrorCode says
+ *   what to fix better than the status [https://postmarkapp.com/developer/api/overview, "API error codes"]:
+ *   406 "inactive recipient" (bounced, complained, unsubscribed) is about the recipient; 10, 300,
+ *   400/401, 405, 412, 413 are this server's setup (fail over); 429 is a rate limit (retryable).
+ *   The official SDK classifies the same way: 401 key, 422 input (406 InactiveRecipientsError, 300
+ *   InvalidEmailRequestError), 429 RateLimitExceededError, 500/503 server [ActiveCampaign/postmark.js
+ *   src/client/errors/ErrorHandler.ts, Errors.ts]; it sends `Accept` and `Content-Type: application/json`
+ *   [src/client/BaseClient.ts].
+ * - No idempotency key; no documented rate-limit headers.
  */
-import { ProviderError } from '../../errors.ts';
-import { baseUrl, request, type FetchLike } from '../http.ts';
+import * as v from 'valibot';
+import { baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
 import { formatMailbox } from '../shared/address.ts';
-import { redactContacts } from '../shared/redact.ts';
-import { aboutRecipient, parseJson, reclassify } from '../shared/refine.ts';
+import { baseUrlSetting, required } from '../shared/settings.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface PostmarkOptions {
@@ -65,59 +76,55 @@ export function postmarkRequest(message: EmailMessage, messageStream: string): {
   return { path: '/email', body };
 }
 
+const PROFILE: HttpProfile = {
+  provider: 'postmark',
+  hint: (status) => (status === 401 ? HINTS[10] : undefined),
+};
+
 export function createPostmark(options: PostmarkOptions): EmailProvider {
   const base = baseUrl(options.baseUrl);
   return {
     name: 'postmark',
     channel: 'email',
+    idempotent: false,
     async send(message, ctx) {
       const { path, body } = postmarkRequest(message, options.messageStream);
-      let errorCode: number | undefined;
-      try {
-        const response = await request({
-          provider: 'postmark',
-          url: `${base}${path}`,
-          headers: {
-            'x-postmark-server-token': options.serverToken,
-            'content-type': 'application/json',
-            accept: 'application/json',
-          },
-          body: JSON.stringify(body),
-          signal: ctx.signal,
-          fetch: options.fetch,
-          hint: (status) => (status === 401 ? 'check POSTMARK_SERVER_TOKEN (a server token, not the account token)' : undefined),
-          describeError: (text) => {
-            const parsed = parseJson<PostmarkAnswer>(text);
-            errorCode = parsed?.ErrorCode;
-            return redactContacts(parsed?.Message ? `ErrorCode ${parsed.ErrorCode ?? '?'}: ${parsed.Message}` : text || '(empty body)');
-          },
-        });
-        const answer = parseJson<PostmarkAnswer>(response.text) ?? {};
-        if (answer.ErrorCode) {
-          // Defensive: a 200 must carry ErrorCode 0.
-          const failure = new ProviderError({
-            provider: 'postmark',
-            kind: 'permanent',
-            status: response.status,
-            providerMessage: redactContacts(`ErrorCode ${answer.ErrorCode}: ${answer.Message ?? ''}`),
-            hint: HINTS[answer.ErrorCode],
-          });
-          throw answer.ErrorCode === 406 ? aboutRecipient(failure) : failure;
-        }
-        return { provider: 'postmark', messageId: answer.MessageID };
-      } catch (error) {
-        if (errorCode === undefined || !(error instanceof ProviderError) || error.status === undefined) throw error;
+      const answer = await request({
+        provider: 'postmark',
+        url: `${base}${path}`,
+        headers: {
+          'x-postmark-server-token': options.serverToken,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: JSON.stringify(body),
+        signal: ctx.signal,
+        fetch: options.fetch,
+      });
+      const parsed = answer.json<PostmarkAnswer>();
+      const errorCode = parsed?.ErrorCode;
+      // A 200 carries ErrorCode 0; anything else is a refusal, whatever the status.
+      if (answer.ok && !errorCode) return { provider: 'postmark', messageId: parsed?.MessageID };
+      throw httpFailure(answer, PROFILE, {
         // ErrorCode 429 is "rate limited": worth another try whatever the status says.
-        const kind = errorCode === 429 || error.status >= 500 ? 'retryable' : 'permanent';
-        const refined = reclassify(error, { kind, hint: HINTS[errorCode] });
+        kind: errorCode === 429 || answer.status >= 500 ? 'retryable' : errorCode ? 'permanent' : undefined,
+        providerCode: errorCode === undefined ? undefined : String(errorCode),
+        providerMessage: parsed?.Message ? `ErrorCode ${errorCode ?? '?'}: ${parsed.Message}` : undefined,
+        hint: errorCode === undefined ? undefined : HINTS[errorCode],
         // 406: the recipient bounced, complained or unsubscribed — not this server's fault.
-        throw errorCode === 406 ? aboutRecipient(refined) : refined;
-      }
+        recipient: errorCode === 406,
+      });
     },
   };
 }
 
-const definition: ProviderDefinition<'email'> = {
+const schema = v.object({
+  POSTMARK_SERVER_TOKEN: required('POSTMARK_SERVER_TOKEN'),
+  POSTMARK_MESSAGE_STREAM: v.optional(v.pipe(v.string(), v.regex(/^\S+$/, 'POSTMARK_MESSAGE_STREAM must be a stream id such as outbound')), 'outbound'),
+  POSTMARK_BASE_URL: baseUrlSetting('POSTMARK_BASE_URL', 'https://api.postmarkapp.com'),
+});
+
+const definition: ProviderDefinition<'email', v.InferOutput<typeof schema>> = {
   name: 'postmark',
   channel: 'email',
   settings: [
@@ -129,11 +136,14 @@ const definition: ProviderDefinition<'email'> = {
     },
     { env: 'POSTMARK_BASE_URL', default: 'https://api.postmarkapp.com', description: 'API base URL' },
   ],
+  schema,
+  // `TemplateAlias` (a name) or a numeric `TemplateId` [send-email-with-api].
+  hostedTemplateId: { pattern: /^\S+$/, example: 'code-signup (alias) or 3456789 (id)' },
   create: (settings, deps) =>
     createPostmark({
-      serverToken: settings.POSTMARK_SERVER_TOKEN as string,
-      messageStream: settings.POSTMARK_MESSAGE_STREAM as string,
-      baseUrl: settings.POSTMARK_BASE_URL as string,
+      serverToken: settings.POSTMARK_SERVER_TOKEN,
+      messageStream: settings.POSTMARK_MESSAGE_STREAM,
+      baseUrl: settings.POSTMARK_BASE_URL,
       fetch: deps.fetch,
     }),
 };

@@ -1,14 +1,22 @@
 /**
- * Resend: `POST /emails`, JSON, Bearer key, 200 with `id`. Idempotent: the request key goes in
- * the `Idempotency-Key` header (kept 24 h), so a retry after a timeout returns the first
- * email's id instead of sending again. Plain content, or a published template
- * (`template.id` + `variables`, flat string/number values). Resend has no per-message
- * tracking switch: turn click/open tracking off on the domain.
+ * Resend: `POST /emails`, JSON, Bearer key, 200 with `id`. Plain content, or a published template
+ * (`template.id` + `variables`, flat string/number values). Resend has no per-message tracking
+ * switch: turn click/open tracking off on the domain.
+ *
+ * What each rule follows:
+ * - Endpoint, auth, fields, 200 `{id}` [resend/resend-openapi resend.yaml `POST /emails`].
+ * - Errors `{statusCode, message, name}` and what each name means
+ *   [https://resend.com/docs/api-reference/errors]: 401/403 key and domain problems are this
+ *   account's (fail over); 409 `concurrent_idempotent_requests` (the first request with this key
+ *   is still running: asking again returns its answer) is retryable.
+ * - Idempotent: `Idempotency-Key` header, ≤256 characters, kept 24 h; a repeat returns the first
+ *   email's id without sending again [https://resend.com/docs/dashboard/emails/idempotency-keys].
+ * - 429 with `retry-after` and `ratelimit-reset` (seconds) [https://resend.com/docs/api-reference/rate-limit].
  */
-import { baseUrl, request, type FetchLike } from '../http.ts';
+import * as v from 'valibot';
+import { baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
 import { formatMailbox } from '../shared/address.ts';
-import { redactContacts } from '../shared/redact.ts';
-import { parseJson, reclassify } from '../shared/refine.ts';
+import { baseUrlSetting, required } from '../shared/settings.ts';
 import { flattenVariables, tagSafe } from '../shared/variables.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
@@ -55,49 +63,60 @@ export function resendBody(message: EmailMessage): Record<string, unknown> {
   return body;
 }
 
+const PROFILE: HttpProfile = {
+  provider: 'resend',
+  reset: { name: 'ratelimit-reset', unit: 'seconds' },
+  hint: (status) => (status === 401 || status === 403 ? 'check RESEND_API_KEY and that EMAIL_FROM is on a domain verified in Resend' : undefined),
+};
+
 export function createResend(options: ResendOptions): EmailProvider {
   const url = `${baseUrl(options.baseUrl)}/emails`;
   return {
     name: 'resend',
     channel: 'email',
+    idempotent: true,
     async send(message, ctx) {
-      let name: string | undefined;
-      try {
-        const response = await request({
-          provider: 'resend',
-          url,
-          headers: {
-            authorization: `Bearer ${options.apiKey}`,
-            'content-type': 'application/json',
-            // ≤256 characters; ours is a 64-character hash.
-            'idempotency-key': ctx.idempotencyKey.slice(0, 256),
-          },
-          body: JSON.stringify(resendBody(message)),
-          signal: ctx.signal,
-          fetch: options.fetch,
-          describeError: (text) => {
-            const parsed = parseJson<{ name?: string; message?: string }>(text);
-            name = parsed?.name;
-            return redactContacts(parsed?.message ? `${parsed.name ?? 'error'}: ${parsed.message}` : text || '(empty body)');
-          },
-        });
-        return { provider: 'resend', messageId: response.json<{ id?: string }>().id };
-      } catch (error) {
-        const known = name === undefined ? undefined : BY_NAME[name];
-        throw known ? reclassify(error, known) : error;
-      }
+      const answer = await request({
+        provider: 'resend',
+        url,
+        headers: {
+          authorization: `Bearer ${options.apiKey}`,
+          'content-type': 'application/json',
+          // ≤256 characters; ours is a 64-character hash.
+          'idempotency-key': ctx.idempotencyKey.slice(0, 256),
+        },
+        body: JSON.stringify(resendBody(message)),
+        signal: ctx.signal,
+        fetch: options.fetch,
+      });
+      if (answer.ok) return { provider: 'resend', messageId: answer.json<{ id?: string }>()?.id };
+      const error = answer.json<{ name?: string; message?: string }>();
+      const known = error?.name === undefined ? undefined : BY_NAME[error.name];
+      throw httpFailure(answer, PROFILE, {
+        kind: known?.kind,
+        providerCode: error?.name,
+        providerMessage: error?.message ? `${error.name ?? 'error'}: ${error.message}` : undefined,
+        hint: known?.hint,
+      });
     },
   };
 }
 
-const definition: ProviderDefinition<'email'> = {
+const schema = v.object({
+  RESEND_API_KEY: required('RESEND_API_KEY'),
+  RESEND_BASE_URL: baseUrlSetting('RESEND_BASE_URL', 'https://api.resend.com'),
+});
+
+const definition: ProviderDefinition<'email', v.InferOutput<typeof schema>> = {
   name: 'resend',
   channel: 'email',
   settings: [
     { env: 'RESEND_API_KEY', required: true, secret: true, description: 'a Resend API key (re_…) with sending access' },
     { env: 'RESEND_BASE_URL', default: 'https://api.resend.com', description: 'API base URL' },
   ],
-  create: (settings, deps) =>
-    createResend({ apiKey: settings.RESEND_API_KEY as string, baseUrl: settings.RESEND_BASE_URL as string, fetch: deps.fetch }),
+  schema,
+  // `template.id` takes a template id or alias [resend.yaml].
+  hostedTemplateId: { pattern: /^\S+$/, example: 'otp-code' },
+  create: (settings, deps) => createResend({ apiKey: settings.RESEND_API_KEY, baseUrl: settings.RESEND_BASE_URL, fetch: deps.fetch }),
 };
 export default definition;

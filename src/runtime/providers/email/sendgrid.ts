@@ -1,9 +1,23 @@
 /**
  * Twilio SendGrid v3 `POST /v3/mail/send` over plain HTTP (no SDK: the official one drags in axios).
  * Plain content, or a dynamic template (`template_id` + `dynamic_template_data`).
- * Success is 202 with the id in the `X-Message-Id` header.
+ *
+ * What each rule follows:
+ * - Endpoint, Bearer auth, JSON; EU subusers on api.eu.sendgrid.com; 202 with an empty body and
+ *   the id in `X-Message-Id` [twilio/sendgrid-oai spec/json/tsg_mail_v3.json; https://www.twilio.com/docs/sendgrid/api-reference/mail-send,
+ *   https://www.twilio.com/docs/sendgrid/glossary/x-message-id].
+ * - Errors `{errors:[{message,field,help}]}`, 400/401/403/404/405/413/500; every validation error
+ *   is a 400 [tsg_mail_v3.json `ErrorResponse`; https://www.twilio.com/docs/sendgrid/api-reference/mail-send/errors].
+ *   None is about the recipient alone: failing over is the right move for all of them.
+ * - `X-RateLimit-Reset` (Unix seconds) rides on every answer; only a 429 means "wait until then"
+ *   [https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/rate-limits].
+ * - No idempotency key: a retry after an unknown outcome may send twice.
+ * - `bypass_unsubscribe_management`: delivers to global unsubscribes while bounce and spam
+ *   lists still apply; `bypass_list_management` bypasses those too [tsg_mail_v3.json `mail_settings`].
  */
-import { baseUrl, request, type FetchLike } from '../http.ts';
+import * as v from 'valibot';
+import { baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
+import { baseUrlSetting, required } from '../shared/settings.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface SendGridOptions {
@@ -43,38 +57,51 @@ export function sendGridBody(message: EmailMessage): Record<string, unknown> {
     };
   }
   if (message.transactional) {
-    // A user who unsubscribed from newsletters must still get their sign-in code.
-    body.mail_settings = { bypass_list_management: { enable: true } };
+    // A user who unsubscribed from newsletters must still get their sign-in code; an address
+    // that bounced or reported spam stays suppressed.
+    body.mail_settings = { bypass_unsubscribe_management: { enable: true } };
   }
   return body;
 }
+
+const PROFILE: HttpProfile = {
+  provider: 'sendgrid',
+  reset: { name: 'X-RateLimit-Reset', unit: 'epoch' },
+  hint: (status) =>
+    status === 401
+      ? 'check SENDGRID_API_KEY'
+      : status === 403
+        ? 'the API key lacks the "Mail Send" permission, or EMAIL_FROM is not a verified sender'
+        : undefined,
+};
 
 export function createSendGrid(options: SendGridOptions): EmailProvider {
   const url = `${baseUrl(options.baseUrl)}/v3/mail/send`;
   return {
     name: 'sendgrid',
     channel: 'email',
+    idempotent: false,
     async send(message, ctx) {
-      const response = await request({
+      const answer = await request({
         provider: 'sendgrid',
         url,
         headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
         body: JSON.stringify(sendGridBody(message)),
         signal: ctx.signal,
         fetch: options.fetch,
-        hint: (status) =>
-          status === 401
-            ? 'check SENDGRID_API_KEY'
-            : status === 403
-              ? 'the API key lacks the "Mail Send" permission, or EMAIL_FROM is not a verified sender'
-              : undefined,
       });
-      return { provider: 'sendgrid', messageId: response.headers.get('x-message-id') ?? undefined };
+      if (!answer.ok) throw httpFailure(answer, PROFILE);
+      return { provider: 'sendgrid', messageId: answer.headers.get('x-message-id') ?? undefined };
     },
   };
 }
 
-const definition: ProviderDefinition<'email'> = {
+const schema = v.object({
+  SENDGRID_API_KEY: required('SENDGRID_API_KEY'),
+  SENDGRID_BASE_URL: baseUrlSetting('SENDGRID_BASE_URL', 'https://api.sendgrid.com'),
+});
+
+const definition: ProviderDefinition<'email', v.InferOutput<typeof schema>> = {
   name: 'sendgrid',
   channel: 'email',
   settings: [
@@ -85,11 +112,10 @@ const definition: ProviderDefinition<'email'> = {
       description: 'API base URL; https://api.eu.sendgrid.com for EU subusers',
     },
   ],
+  schema,
+  // Dynamic templates: `d-` and 32 hex digits [tsg_mail_v3.json `template_id`].
+  hostedTemplateId: { pattern: /^d-[0-9a-f]{32}$/i, example: 'd-0123456789abcdef0123456789abcdef' },
   create: (settings, deps) =>
-    createSendGrid({
-      apiKey: settings.SENDGRID_API_KEY as string,
-      baseUrl: settings.SENDGRID_BASE_URL as string,
-      fetch: deps.fetch,
-    }),
+    createSendGrid({ apiKey: settings.SENDGRID_API_KEY, baseUrl: settings.SENDGRID_BASE_URL, fetch: deps.fetch }),
 };
 export default definition;

@@ -3,10 +3,22 @@
  * come for free). Plain content, or a stored SES template (`TemplateName` + `TemplateData`).
  * Tags become `EmailTags`; a configuration set routes events and can carry its own
  * suppression and tracking options (SES has no per-message tracking switch).
+ *
+ * What each rule follows (aws/api-models-aws sesv2/service/2019-09-27/sesv2-2019-09-27.json,
+ * operation `SendEmail`):
+ * - Errors: 400 AccountSuspendedException, BadRequestException, LimitExceededException,
+ *   MailFromDomainNotVerifiedException, MessageRejected, SendingPausedException; 404
+ *   NotFoundException; 429 TooManyRequestsException (retryable). LimitExceededException is
+ *   "too many instances of the specified resource type" — a resource count, not a sending rate:
+ *   trying again cannot help, another provider can. None is about the recipient alone (in the
+ *   SES sandbox an unverified recipient is MessageRejected: this account's setting).
+ * - No idempotency token; no Retry-After documented.
  */
+import * as v from 'valibot';
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { awsClientConfig, awsProviderError } from '../shared/aws.ts';
 import { formatMailbox } from '../shared/address.ts';
+import { optional, optionalUrl } from '../shared/settings.ts';
 import { tagSafe } from '../shared/variables.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
@@ -25,6 +37,7 @@ const HINTS: Record<string, string> = {
   SendingPausedException: 'sending is paused for this account or for SES_CONFIGURATION_SET',
   NotFoundException: 'SES_CONFIGURATION_SET or the mapped SES template does not exist in this region',
   BadRequestException: 'check EMAIL_FROM, the template data and SES_CONFIGURATION_SET',
+  LimitExceededException: 'an SES resource limit of this account is reached (e.g. the number of configuration sets or templates)',
 };
 
 /** Builds the SendEmail input; exported for the contract test against the SES Smithy model. */
@@ -64,6 +77,7 @@ export function createSes(options: SesOptions): EmailProvider {
   return {
     name: 'ses',
     channel: 'email',
+    idempotent: false,
     async send(message, ctx) {
       try {
         const output = await client.send(new SendEmailCommand(sesInput(message, options.configurationSet)), { abortSignal: ctx.signal });
@@ -72,15 +86,19 @@ export function createSes(options: SesOptions): EmailProvider {
         throw awsProviderError('ses', error, {
           hints: HINTS,
           permissionHint: 'the function role needs ses:SendEmail on the EMAIL_FROM identity (and the configuration set)',
-          // A sending quota: this account cannot send now, another provider may.
-          retryable: ['LimitExceededException'],
         });
       }
     },
   };
 }
 
-const definition: ProviderDefinition<'email'> = {
+const schema = v.object({
+  SES_CONFIGURATION_SET: optional(),
+  SES_REGION: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'SES_REGION must be an AWS region, e.g. eu-west-1'))),
+  SES_BASE_URL: optionalUrl('SES_BASE_URL'),
+});
+
+const definition: ProviderDefinition<'email', v.InferOutput<typeof schema>> = {
   name: 'ses',
   channel: 'email',
   settings: [
@@ -88,6 +106,9 @@ const definition: ProviderDefinition<'email'> = {
     { env: 'SES_REGION', description: "the SES region, when not the function's own region" },
     { env: 'SES_BASE_URL', description: 'endpoint override (VPC endpoint, tests); AWS_ENDPOINT_URL_SESV2 works too' },
   ],
+  schema,
+  // `TemplateName`: letters, digits, `_` and `-` [sesv2 model `EmailTemplateName`].
+  hostedTemplateId: { pattern: /^[\w-]+$/, example: 'CognitoSignUp' },
   create: (settings, deps) =>
     createSes({
       region: settings.SES_REGION || deps.region,

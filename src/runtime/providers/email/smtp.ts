@@ -1,10 +1,21 @@
 /**
  * Any SMTP server through nodemailer. The transport is pooled and created once per cold start,
  * so warm invocations reuse the connection instead of paying TCP + TLS + AUTH each time.
+ *
+ * What each rule follows: reply codes 4xx are transient and 5xx permanent [RFC 5321 §4.2.1];
+ * enhanced status 5.1.x / 5.2.x are about the mailbox [RFC 3463 §3.2–3.3]; nodemailer's error
+ * `code`s (ECONNECTION, EDNS, ETLS, EAUTH, EENVELOPE, EMESSAGE…) [nodemailer lib/smtp-connection].
+ * A send cut short before the server's final reply to DATA may have been accepted: `unknown`.
+ * SMTP has no idempotency key.
  */
-import nodemailer from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import * as v from 'valibot';
+// The mailer and the SMTP pool directly, rather than nodemailer's index, whose createTransport
+// also pulls in the sendmail, SES, stream and JSON transports and the well-known services list
+// (−3.8 kB of zipped Lambda bundle). `createTransport({ pool: true, … })` builds exactly this pair.
+import Mail from 'nodemailer/lib/mailer/index.js';
+import SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { ProviderError } from '../../errors.ts';
+import { required } from '../shared/settings.ts';
 import type { EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface SmtpOptions {
@@ -25,10 +36,19 @@ function isAboutRecipient(e: { recipientRejected?: boolean; command?: string; re
   return enhanced ? enhanced[1] === '1' || enhanced[1] === '2' : true;
 }
 
+/** Failures before the server could have received the message: connecting, DNS, TLS, greeting. */
+const BEFORE_MESSAGE = new Set(['ECONNECTION', 'EDNS', 'ETLS', 'EAUTH', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
 /** SMTP reply classes: 4xx is "try again later", 5xx is "this will never work". */
-function classify(error: unknown): ProviderError {
-  const e = error as { responseCode?: number; code?: string; response?: string; message?: string; recipientRejected?: boolean; command?: string; rejected?: unknown[] };
+function classify(error: unknown, sendStarted: boolean): ProviderError {
+  const e = error as { responseCode?: number; code?: string; response?: string; message?: string; recipientRejected?: boolean; command?: string; rejected?: unknown[]; syscall?: string };
   const status = e.responseCode;
+  // nodemailer marks failures while connecting with command CONN (and the socket's syscall).
+  const beforeMessage = BEFORE_MESSAGE.has(e.code ?? '') || e.command === 'CONN' || e.syscall === 'connect';
+  if (status === undefined && sendStarted && !beforeMessage) {
+    // No SMTP reply: the attempt ended (timeout, reset) while the message may be on its way.
+    return new ProviderError({ provider: 'smtp', kind: 'unknown', providerMessage: e.message ?? String(error), cause: error });
+  }
   // A 4xx reply is temporary even inside an envelope error (greylisting a recipient).
   const permanent =
     (status !== undefined && status >= 500) || e.code === 'EAUTH' || (e.code === 'EENVELOPE' && (status === undefined || status >= 500));
@@ -43,6 +63,7 @@ function classify(error: unknown): ProviderError {
     kind: permanent ? 'permanent' : 'retryable',
     status,
     providerMessage: e.response ?? e.message ?? String(error),
+    providerCode: e.code,
     hint,
     recipient: isAboutRecipient(e),
     cause: error,
@@ -50,7 +71,7 @@ function classify(error: unknown): ProviderError {
 }
 
 export function createSmtp(options: SmtpOptions): EmailProvider {
-  const transport = nodemailer.createTransport({
+  const poolOptions = {
     url: options.url,
     pool: true,
     maxConnections: 2,
@@ -58,13 +79,15 @@ export function createSmtp(options: SmtpOptions): EmailProvider {
     connectionTimeout: 5_000,
     greetingTimeout: 5_000,
     socketTimeout: 10_000,
-  } as SMTPPool.Options);
+  } as SMTPPool.Options;
+  const transport = new Mail(new SMTPPool(poolOptions), poolOptions);
 
   return {
     name: 'smtp',
     channel: 'email',
+    idempotent: false,
     async send(message, ctx) {
-      if (ctx.signal.aborted) throw classify(new Error('aborted before sending'));
+      if (ctx.signal.aborted) throw classify(new Error('aborted before sending'), false);
       const sending = transport.sendMail({
         from: message.from.name ? { name: message.from.name, address: message.from.email } : message.from.email,
         to: message.to,
@@ -93,7 +116,7 @@ export function createSmtp(options: SmtpOptions): EmailProvider {
         }
         return { provider: 'smtp', messageId: info.messageId };
       } catch (error) {
-        throw classify(error);
+        throw classify(error, true);
       }
     },
     async close() {
@@ -102,7 +125,9 @@ export function createSmtp(options: SmtpOptions): EmailProvider {
   };
 }
 
-const definition: ProviderDefinition<'email'> = {
+const schema = v.object({ SMTP_URL: required('SMTP_URL') });
+
+const definition: ProviderDefinition<'email', v.InferOutput<typeof schema>> = {
   name: 'smtp',
   channel: 'email',
   settings: [
@@ -113,6 +138,7 @@ const definition: ProviderDefinition<'email'> = {
       description: 'the server as a URL with credentials, e.g. smtps://user:password@smtp.example.com:465',
     },
   ],
+  schema,
   validate: (settings) => {
     try {
       const url = new URL(settings.SMTP_URL ?? '');
@@ -123,6 +149,6 @@ const definition: ProviderDefinition<'email'> = {
       return settings.SMTP_URL ? ['SMTP_URL is not a valid URL, e.g. smtps://user:password@smtp.example.com:465'] : [];
     }
   },
-  create: (settings) => createSmtp({ url: settings.SMTP_URL as string }),
+  create: (settings) => createSmtp({ url: settings.SMTP_URL }),
 };
 export default definition;

@@ -4,7 +4,7 @@
  * `ProviderError`. Imports no SDK code itself, so it costs nothing to the HTTP providers.
  */
 import { ProviderError } from '../../errors.ts';
-import { redactContacts } from './redact.ts';
+import { requestWasSent } from '../http.ts';
 
 export interface AwsClientSettings {
   region: string | undefined;
@@ -72,7 +72,7 @@ const AUTH = new Set([
   'CredentialsProviderError',
 ]);
 
-interface AwsErrorShape {
+export interface AwsErrorShape {
   name?: string;
   message?: string;
   code?: string;
@@ -90,13 +90,16 @@ export interface AwsErrorOptions {
   permissionHint?: string;
   /** Error names of this service that another try (or provider) may get past, e.g. quotas. */
   retryable?: string[];
+  /** Whether the error is about the recipient (invalid number, opted out), read off the SDK's error. */
+  aboutRecipient?: (error: AwsErrorShape) => boolean;
 }
 
 /**
- * Maps an error thrown by an AWS SDK v3 `send()` to a `ProviderError`:
- * throttling, 5xx, network errors and aborts are retryable; everything else (validation,
- * rejected message, unverified identity, missing permission) is permanent, with a hint from
- * `hints` (by error name) or a generic one for permissions.
+ * Maps an error thrown by an AWS SDK v3 `send()` to a `ProviderError`, once:
+ * throttling and 5xx are retryable; no HTTP answer at all is `retryable` when the request never
+ * left (connection refused, DNS, TLS) and `unknown` when it may have (timeout, reset, abort);
+ * everything else (validation, rejected message, unverified identity, missing permission) is
+ * permanent, with a hint from `hints` (by error name) or a generic one for permissions.
  *
  * @example
  * catch (error) { throw awsProviderError('ses', error, { hints: { MessageRejected: 'verify the recipient while in the SES sandbox' } }); }
@@ -107,25 +110,29 @@ export function awsProviderError(provider: string, error: unknown, options: AwsE
   const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
   const networkCode = e.code ?? (e as { cause?: { code?: string } }).cause?.code;
+  // No HTTP answer: connection refused/reset, DNS, timeout, abort.
+  const noAnswer = status === undefined && !AUTH.has(name) && e.$fault === undefined && !THROTTLING.has(name);
   const retryable =
     THROTTLING.has(name) ||
-    TRANSIENT.has(name) ||
+    (TRANSIENT.has(name) && !noAnswer) ||
     (options.retryable?.includes(name) ?? false) ||
     e.$retryable !== undefined ||
-    (status !== undefined && (status >= 500 || status === 429 || status === 408)) ||
-    // No HTTP answer at all: connection refused/reset, DNS, timeout — the request may not have arrived.
-    (status === undefined && !AUTH.has(name) && e.$fault === undefined);
+    (status !== undefined && (status >= 500 || status === 429 || status === 408));
+  const kind = noAnswer ? (requestWasSent(error) ? 'unknown' : 'retryable') : retryable ? 'retryable' : 'permanent';
   const retryAfterHeader = e.$response?.headers?.['retry-after'];
   const retryAfterSeconds = retryAfterHeader === undefined ? NaN : Number(retryAfterHeader);
-  const detail = redactContacts([e.message, e.Reason ? `(${e.Reason})` : ''].filter(Boolean).join(' '));
+  const detail = [e.message, e.Reason ? `(${e.Reason})` : ''].filter(Boolean).join(' ');
   const providerMessage = status === undefined && networkCode ? `${name} ${networkCode}: ${detail}` : `${name}: ${detail || '(no message)'}`;
   return new ProviderError({
     provider,
-    kind: retryable ? 'retryable' : 'permanent',
+    kind,
     status,
-    retryAfterMs: Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : undefined,
+    retryAfterMs: kind === 'retryable' && Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : undefined,
+    retryAfterSource: 'Retry-After',
     providerMessage,
+    providerCode: name === 'Error' ? undefined : name,
     hint: hints[name] ?? (AUTH.has(name) ? (options.permissionHint ?? 'the function role lacks the permission, or its credentials are invalid') : undefined),
+    recipient: kind === 'permanent' && (options.aboutRecipient?.(e) ?? false),
     cause: error,
   });
 }

@@ -3,14 +3,25 @@
  * AWS SDK v3: `MessageType: TRANSACTIONAL`, from an origination identity (phone number, sender
  * ID, pool or their ARN), with an optional configuration set for events. The trigger tag and
  * correlation metadata travel as `Context` to the event destinations. No hosted templates.
+ *
+ * What each rule follows (aws/api-models-aws pinpoint-sms-voice-v2/service/2022-03-31/
+ * pinpoint-sms-voice-v2-2022-03-31.json, operation `SendTextMessage`):
+ * - Errors: AccessDeniedException, ConflictException, InternalServerException (retryable),
+ *   ResourceNotFoundException, ServiceQuotaExceededException ("would cause a service quota to be
+ *   exceeded": a spend or message limit — trying again cannot help, another provider can),
+ *   ThrottlingException (retryable), ValidationException.
+ * - ConflictException `Reason: DESTINATION_PHONE_NUMBER_OPTED_OUT` is the recipient's STOP.
+ * - `MaxPrice` must match `^[0-9]{0,2}\.[0-9]{1,5}$`, checked at cold start.
+ * - No idempotency token.
  */
+import * as v from 'valibot';
 import {
   PinpointSMSVoiceV2Client,
   SendTextMessageCommand,
   type SendTextMessageCommandInput,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { awsClientConfig, awsProviderError } from '../shared/aws.ts';
-import { aboutRecipient } from '../shared/refine.ts';
+import { optional, optionalUrl } from '../shared/settings.ts';
 import type { ProviderDefinition, SmsMessage, SmsProvider } from '../types.ts';
 
 export interface EumOptions {
@@ -26,7 +37,7 @@ const HINTS: Record<string, string> = {
   ValidationException: "check the user's phone_number (E.164), EUM_ORIGINATION_IDENTITY and that the destination country is enabled",
   ConflictException: 'the recipient opted out, or the origination identity cannot send to this destination',
   ResourceNotFoundException: 'EUM_ORIGINATION_IDENTITY or EUM_CONFIGURATION_SET does not exist in this region',
-  ServiceQuotaExceededException: 'a spend or message quota of End User Messaging SMS is exhausted',
+  ServiceQuotaExceededException: 'a spend or message quota of End User Messaging SMS is exhausted; raise it in the console',
 };
 
 /** `Context` allows 5 entries, keys without spaces (≤100), values ≤800 without edge spaces. */
@@ -56,25 +67,35 @@ export function createEum(options: EumOptions): SmsProvider {
   return {
     name: 'eum',
     channel: 'sms',
+    idempotent: false,
     async send(message, ctx) {
       try {
         const output = await client.send(new SendTextMessageCommand(eumInput(message, options)), { abortSignal: ctx.signal });
         return { provider: 'eum', messageId: output.MessageId };
       } catch (error) {
-        const failure = awsProviderError('eum', error, {
+        throw awsProviderError('eum', error, {
           hints: HINTS,
           permissionHint: 'the function role needs sms-voice:SendTextMessage on the origination identity',
-          // A spend or message quota: this account cannot send now, another provider may.
-          retryable: ['ServiceQuotaExceededException'],
+          // The recipient texted STOP: no other provider may work around that.
+          aboutRecipient: (e) => e.Reason === 'DESTINATION_PHONE_NUMBER_OPTED_OUT',
         });
-        // The recipient texted STOP: no other provider may work around that.
-        throw (error as { Reason?: string }).Reason === 'DESTINATION_PHONE_NUMBER_OPTED_OUT' ? aboutRecipient(failure) : failure;
       }
     },
   };
 }
 
-const definition: ProviderDefinition<'sms'> = {
+/** The model's `MaxPrice` shape. */
+const MAX_PRICE = /^[0-9]{0,2}\.[0-9]{1,5}$/;
+
+const schema = v.object({
+  EUM_ORIGINATION_IDENTITY: optional(),
+  EUM_CONFIGURATION_SET: optional(),
+  EUM_MAX_PRICE: optional(),
+  EUM_REGION: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'EUM_REGION must be an AWS region, e.g. eu-west-1'))),
+  EUM_BASE_URL: optionalUrl('EUM_BASE_URL'),
+});
+
+const definition: ProviderDefinition<'sms', v.InferOutput<typeof schema>> = {
   name: 'eum',
   channel: 'sms',
   settings: [
@@ -87,6 +108,12 @@ const definition: ProviderDefinition<'sms'> = {
     { env: 'EUM_REGION', description: "the End User Messaging region, when not the function's own region" },
     { env: 'EUM_BASE_URL', description: 'endpoint override (VPC endpoint, tests); AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 works too' },
   ],
+  schema,
+  // Checked at cold start like SNS_MAX_PRICE, so a typo fails the deployment, not a user's sign-up.
+  validate: (settings) =>
+    settings.EUM_MAX_PRICE && !MAX_PRICE.test(settings.EUM_MAX_PRICE)
+      ? [`EUM_MAX_PRICE "${settings.EUM_MAX_PRICE}" is not a price in USD like 0.50 (up to 2 digits, a point, up to 5 decimals)`]
+      : [],
   create: (settings, deps) =>
     createEum({
       region: settings.EUM_REGION || deps.region,

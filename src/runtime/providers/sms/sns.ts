@@ -3,10 +3,20 @@
  * `Transactional` (higher delivery priority, allowed to go to numbers on DND lists where the
  * carrier permits); optional sender ID and origination number. SNS has no templates and no
  * tags: a hosted-template mapping is ignored and the locally rendered text is sent.
+ *
+ * What each rule follows (aws/api-models-aws sns/service/2010-03-31/sns-2010-03-31.json,
+ * operation `Publish`; https://docs.aws.amazon.com/sns/latest/dg/sms_publish-to-phone.html):
+ * - Message attributes `AWS.SNS.SMS.SMSType`, `AWS.SNS.SMS.SenderID`, `AWS.MM.SMS.OriginationNumber`,
+ *   `AWS.SNS.SMS.MaxPrice`.
+ * - Errors: Throttled (retryable), InternalError (retryable), AuthorizationError, InvalidParameter
+ *   (an invalid PhoneNumber says so only in its text: "Invalid parameter: PhoneNumber …", which is
+ *   about the recipient), KMS*, EndpointDisabled…
+ * - `MessageDeduplicationId` is for FIFO topics only: no idempotency for SMS.
  */
+import * as v from 'valibot';
 import { PublishCommand, SNSClient, type MessageAttributeValue, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { awsClientConfig, awsProviderError } from '../shared/aws.ts';
-import { aboutRecipient } from '../shared/refine.ts';
+import { optional, optionalUrl } from '../shared/settings.ts';
 import type { ProviderDefinition, SmsMessage, SmsProvider } from '../types.ts';
 
 export interface SnsOptions {
@@ -48,23 +58,32 @@ export function createSns(options: SnsOptions): SmsProvider {
   return {
     name: 'sns',
     channel: 'sms',
+    idempotent: false,
     async send(message, ctx) {
       try {
         const output = await client.send(new PublishCommand(snsInput(message, options)), { abortSignal: ctx.signal });
         return { provider: 'sns', messageId: output.MessageId };
       } catch (error) {
-        const failure = awsProviderError('sns', error, {
+        throw awsProviderError('sns', error, {
           hints: HINTS,
           permissionHint: 'the function role needs sns:Publish (on "*" for SMS to phone numbers)',
+          // "Invalid parameter: PhoneNumber Reason: … is not valid to publish to"
+          aboutRecipient: (e) => /^InvalidParameter/.test(e.name ?? '') && /PhoneNumber/.test(e.message ?? ''),
         });
-        // "Invalid parameter: PhoneNumber Reason: … is not valid to publish to"
-        throw /InvalidParameter/.test(failure.providerMessage) && /PhoneNumber/.test(failure.providerMessage) ? aboutRecipient(failure) : failure;
       }
     },
   };
 }
 
-const definition: ProviderDefinition<'sms'> = {
+const schema = v.object({
+  SNS_SENDER_ID: optional(),
+  SNS_ORIGINATION_NUMBER: optional(),
+  SNS_MAX_PRICE: optional(),
+  SNS_REGION: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'SNS_REGION must be an AWS region, e.g. eu-west-1'))),
+  SNS_BASE_URL: optionalUrl('SNS_BASE_URL'),
+});
+
+const definition: ProviderDefinition<'sms', v.InferOutput<typeof schema>> = {
   name: 'sns',
   channel: 'sms',
   settings: [
@@ -74,6 +93,7 @@ const definition: ProviderDefinition<'sms'> = {
     { env: 'SNS_REGION', description: "the SNS region, when not the function's own region" },
     { env: 'SNS_BASE_URL', description: 'endpoint override (VPC endpoint, tests); AWS_ENDPOINT_URL_SNS works too' },
   ],
+  schema,
   validate: (settings) => {
     const problems: string[] = [];
     if (settings.SNS_ORIGINATION_NUMBER && !/^\+[1-9]\d{4,14}$/.test(settings.SNS_ORIGINATION_NUMBER)) {

@@ -2,9 +2,24 @@
  * Twilio Programmable Messaging: `POST /2010-04-01/Accounts/{sid}/Messages.json`, form-encoded,
  * Basic auth. Sends from `TWILIO_FROM` or a Messaging Service, or a Content template
  * (`ContentSid` + `ContentVariables`) when one is mapped for the trigger.
+ *
+ * What each rule follows:
+ * - Path, Basic `AccountSid:AuthToken`, form fields, 201 with `sid` [twilio/twilio-oai
+ *   spec/json/twilio_api_v2010.json `/2010-04-01/Accounts/{AccountSid}/Messages.json`].
+ * - Errors `{code, message, more_info, status}` [https://www.twilio.com/docs/usage/twilios-response];
+ *   the code decides:
+ *   - 429 / 20429: "never processed and always safe to retry", whatever code the body carries
+ *     [https://www.twilio.com/docs/api/errors/20429];
+ *   - 21211 invalid 'To' number, 21610 the recipient replied STOP, 21614 'To' cannot receive SMS:
+ *     about the recipient [https://www.twilio.com/docs/api/errors/21211, /21610, /21614];
+ *   - 21408 "Permission to send an SMS has not been enabled for the region": an account setting
+ *     (Messaging Geo Permissions), so another provider may deliver [https://www.twilio.com/docs/api/errors/21408];
+ *   - 20003 authentication [https://www.twilio.com/docs/api/errors/20003].
+ * - No idempotency: retrying a send may deliver twice [https://www.twilio.com/docs/api/errors/20500].
  */
-import { ProviderError } from '../../errors.ts';
-import { basicAuth, baseUrl, request, type FetchLike } from '../http.ts';
+import * as v from 'valibot';
+import { basicAuth, baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
+import { baseUrlSetting, optional, required } from '../shared/settings.ts';
 import type { ProviderDefinition, SmsMessage, SmsProvider } from '../types.ts';
 
 export interface TwilioOptions {
@@ -22,11 +37,11 @@ export interface TwilioOptions {
  */
 const RETRYABLE_CODES = new Set([20429, 20500, 20503, 30001]);
 /** Errors about the number itself: another provider cannot deliver either. */
-const RECIPIENT_CODES = new Set([21211, 21610, 21614, 21408]);
+const RECIPIENT_CODES = new Set([21211, 21610, 21614]);
 const HINTS: Record<number, string> = {
   20003: 'check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN',
   21211: "the user's phone_number is not a valid phone number",
-  21408: 'SMS to this country is not enabled in your Twilio geo permissions',
+  21408: 'SMS to this country is not enabled in the Messaging Geo Permissions of the Twilio account',
   21606: 'TWILIO_FROM is not an SMS-capable number of this account',
   21610: 'the recipient replied STOP to this sender; they must reply START to receive messages again',
   21614: 'the recipient number cannot receive SMS',
@@ -57,56 +72,51 @@ function stringValues(variables: Record<string, unknown>, prefix = ''): Record<s
   return out;
 }
 
+const PROFILE: HttpProfile = { provider: 'twilio', hint: (status) => (status === 401 ? HINTS[20003] : undefined) };
+
 export function createTwilio(options: TwilioOptions): SmsProvider {
   const url = `${baseUrl(options.baseUrl)}/2010-04-01/Accounts/${encodeURIComponent(options.accountSid)}/Messages.json`;
   const authorization = basicAuth(options.accountSid, options.authToken);
   return {
     name: 'twilio',
     channel: 'sms',
+    idempotent: false,
     async send(message, ctx) {
-      try {
-        const response = await request({
-          provider: 'twilio',
-          url,
-          headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
-          body: twilioForm(message, options),
-          signal: ctx.signal,
-          fetch: options.fetch,
-          describeError: (body) => {
-            try {
-              const parsed = JSON.parse(body) as { code?: number; message?: string };
-              return `${parsed.code ?? ''} ${parsed.message ?? body}`.trim();
-            } catch {
-              return body;
-            }
-          },
-        });
-        return { provider: 'twilio', messageId: response.json<{ sid?: string }>().sid };
-      } catch (error) {
-        throw refine(error);
-      }
+      const answer = await request({
+        provider: 'twilio',
+        url,
+        headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+        body: twilioForm(message, options),
+        signal: ctx.signal,
+        fetch: options.fetch,
+      });
+      if (answer.ok) return { provider: 'twilio', messageId: answer.json<{ sid?: string }>()?.sid };
+      const error = answer.json<{ code?: unknown; message?: string }>();
+      const code = typeof error?.code === 'number' ? error.code : undefined;
+      throw httpFailure(answer, PROFILE, {
+        kind:
+          answer.status === 429 || answer.status >= 500 || (code !== undefined && RETRYABLE_CODES.has(code))
+            ? 'retryable'
+            : 'permanent',
+        providerCode: code === undefined ? undefined : String(code),
+        // The code first, as Twilio's docs index them ("21211 The 'To' number … is not valid").
+        providerMessage: error?.message ? `${code ?? ''} ${error.message}`.trim() : undefined,
+        hint: code === undefined ? undefined : HINTS[code],
+        recipient: code !== undefined && RECIPIENT_CODES.has(code),
+      });
     },
   };
 }
 
-/** Twilio's own code decides retryability more precisely than the HTTP status. */
-function refine(error: unknown): unknown {
-  if (!(error instanceof ProviderError) || error.status === undefined) return error;
-  const code = Number(error.providerMessage.split(' ')[0]);
-  if (!Number.isInteger(code) || code === 0) return error;
-  return new ProviderError({
-    provider: 'twilio',
-    kind: RETRYABLE_CODES.has(code) || error.status >= 500 ? 'retryable' : 'permanent',
-    status: error.status,
-    retryAfterMs: error.retryAfterMs,
-    providerMessage: error.providerMessage,
-    hint: HINTS[code],
-    recipient: RECIPIENT_CODES.has(code),
-    cause: error,
-  });
-}
+const schema = v.object({
+  TWILIO_ACCOUNT_SID: required('TWILIO_ACCOUNT_SID'),
+  TWILIO_AUTH_TOKEN: required('TWILIO_AUTH_TOKEN'),
+  TWILIO_FROM: optional(),
+  TWILIO_MESSAGING_SERVICE_SID: optional(),
+  TWILIO_BASE_URL: baseUrlSetting('TWILIO_BASE_URL', 'https://api.twilio.com'),
+});
 
-const definition: ProviderDefinition<'sms'> = {
+const definition: ProviderDefinition<'sms', v.InferOutput<typeof schema>> = {
   name: 'twilio',
   channel: 'sms',
   settings: [
@@ -116,17 +126,20 @@ const definition: ProviderDefinition<'sms'> = {
     { env: 'TWILIO_MESSAGING_SERVICE_SID', description: 'a Messaging Service SID (MG…), used instead of TWILIO_FROM' },
     { env: 'TWILIO_BASE_URL', default: 'https://api.twilio.com', description: 'API base URL' },
   ],
+  schema,
+  // Content API templates: `HX` and 32 hex digits [twilio_api_v2010.json `ContentSid`].
+  hostedTemplateId: { pattern: /^HX[0-9a-f]{32}$/i, example: 'HX0123456789abcdef0123456789abcdef' },
   validate: (settings) =>
     settings.TWILIO_FROM || settings.TWILIO_MESSAGING_SERVICE_SID
       ? []
       : ['TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required by the twilio provider: who the SMS comes from'],
   create: (settings, deps) =>
     createTwilio({
-      accountSid: settings.TWILIO_ACCOUNT_SID as string,
-      authToken: settings.TWILIO_AUTH_TOKEN as string,
+      accountSid: settings.TWILIO_ACCOUNT_SID,
+      authToken: settings.TWILIO_AUTH_TOKEN,
       from: settings.TWILIO_FROM,
       messagingServiceSid: settings.TWILIO_MESSAGING_SERVICE_SID,
-      baseUrl: settings.TWILIO_BASE_URL as string,
+      baseUrl: settings.TWILIO_BASE_URL,
       fetch: deps.fetch,
     }),
 };

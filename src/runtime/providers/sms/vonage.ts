@@ -4,11 +4,20 @@
  * even on failure: each part has a `status`, and anything but "0" failed — "1" (throttled) is
  * worth another try, the rest say what to fix in `error-text`. Vonage's SMS API has no hosted
  * templates: a mapping is ignored and the locally rendered text is sent.
+ *
+ * What each rule follows:
+ * - Endpoint, form fields, `type=unicode`, `client-ref` and the status table [Nexmo/api-specification
+ *   definitions/sms.yml]; Basic `key:secret` [https://developer.vonage.com/messaging/sms/code-snippets].
+ * - Statuses [sms.yml; https://developer.vonage.com/messaging/sms/guides/troubleshooting-sms]:
+ *   1 throttled, 5 internal error, 10 too many binds ("back-off and retry") are retryable;
+ *   7 number barred and 33 number de-activated are about the recipient; the rest (credentials,
+ *   sender, balance, demo mode…) are this account's: fail over.
+ * - No idempotency key (`client-ref` is only echoed).
  */
+import * as v from 'valibot';
 import { ProviderError } from '../../errors.ts';
-import { basicAuth, baseUrl, describeErrorBody, request, type FetchLike } from '../http.ts';
-import { redactContacts } from '../shared/redact.ts';
-import { aboutRecipient } from '../shared/refine.ts';
+import { basicAuth, baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
+import { baseUrlSetting, required } from '../shared/settings.ts';
 import type { ProviderDefinition, SmsMessage, SmsProvider } from '../types.ts';
 
 export interface VonageOptions {
@@ -26,16 +35,17 @@ interface VonagePart {
   'error-text'?: string;
 }
 
-/** Statuses (https://developer.vonage.com/messaging/sms/guides/troubleshooting-sms) that may pass on a later try. */
-const RETRYABLE_STATUS = new Set(['1', '5']);
-/** 7: the number is barred — no provider can reach it. */
-const RECIPIENT_STATUS = new Set(['7']);
+/** Statuses that may pass on a later try. */
+const RETRYABLE_STATUS = new Set(['1', '5', '10']);
+/** 7: the number is barred; 33: the number is de-activated — no provider can reach it. */
+const RECIPIENT_STATUS = new Set(['7', '33']);
 const HINTS: Record<string, string> = {
   '2': 'a required parameter is missing; check VONAGE_FROM',
   '3': "check the user's phone_number and VONAGE_FROM",
   '4': 'check VONAGE_API_KEY and VONAGE_API_SECRET',
   '6': 'the destination network refused the message, or its country is not supported',
   '7': 'the recipient number is barred',
+  '33': 'the recipient number is de-activated',
   '8': 'the Vonage account is barred',
   '9': 'the Vonage account balance is too low',
   '15': 'VONAGE_FROM is not a sender this account may use for that destination',
@@ -65,48 +75,53 @@ export function vonageForm(message: SmsMessage, from: string): URLSearchParams {
   return form;
 }
 
+const PROFILE: HttpProfile = { provider: 'vonage', hint: (status) => (status === 401 ? HINTS['4'] : undefined) };
+
 export function createVonage(options: VonageOptions): SmsProvider {
   const url = `${baseUrl(options.baseUrl)}/sms/json`;
   const authorization = basicAuth(options.apiKey, options.apiSecret);
   return {
     name: 'vonage',
     channel: 'sms',
+    idempotent: false,
     async send(message, ctx) {
-      const response = await request({
+      const answer = await request({
         provider: 'vonage',
         url,
         headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: vonageForm(message, options.from),
         signal: ctx.signal,
         fetch: options.fetch,
-        describeError: (text) => redactContacts(describeErrorBody(text)),
-        hint: (status) => (status === 401 ? 'check VONAGE_API_KEY and VONAGE_API_SECRET' : undefined),
       });
-      let parts: VonagePart[] = [];
-      try {
-        parts = response.json<{ messages?: VonagePart[] }>().messages ?? [];
-      } catch {
-        // Handled below as "no parts".
-      }
+      if (!answer.ok) throw httpFailure(answer, PROFILE);
+      const parts = answer.json<{ messages?: VonagePart[] }>()?.messages ?? [];
       // A long text is split in parts; every part must be accepted.
       const failed = parts.find((part) => part.status !== '0');
       if (parts.length === 0 || failed) {
         const status = failed?.status ?? '?';
-        const error = new ProviderError({
+        throw new ProviderError({
           provider: 'vonage',
           kind: RETRYABLE_STATUS.has(status) ? 'retryable' : 'permanent',
-          status: response.status,
-          providerMessage: redactContacts(failed ? `status ${status}: ${failed['error-text'] ?? ''}` : `unexpected answer: ${response.text.slice(0, 200)}`),
+          status: answer.status,
+          providerMessage: failed ? `status ${status}: ${failed['error-text'] ?? ''}` : `unexpected answer: ${answer.text.slice(0, 200)}`,
+          providerCode: failed?.status,
           hint: HINTS[status],
+          recipient: RECIPIENT_STATUS.has(status),
         });
-        throw RECIPIENT_STATUS.has(status) ? aboutRecipient(error) : error;
       }
       return { provider: 'vonage', messageId: parts[0]?.['message-id'] };
     },
   };
 }
 
-const definition: ProviderDefinition<'sms'> = {
+const schema = v.object({
+  VONAGE_API_KEY: required('VONAGE_API_KEY'),
+  VONAGE_API_SECRET: required('VONAGE_API_SECRET'),
+  VONAGE_FROM: required('VONAGE_FROM'),
+  VONAGE_BASE_URL: baseUrlSetting('VONAGE_BASE_URL', 'https://rest.nexmo.com'),
+});
+
+const definition: ProviderDefinition<'sms', v.InferOutput<typeof schema>> = {
   name: 'vonage',
   channel: 'sms',
   settings: [
@@ -115,16 +130,17 @@ const definition: ProviderDefinition<'sms'> = {
     { env: 'VONAGE_FROM', required: true, description: 'a Vonage number (E.164) or an alphanumeric sender ID' },
     { env: 'VONAGE_BASE_URL', default: 'https://rest.nexmo.com', description: 'API base URL' },
   ],
+  schema,
   validate: (settings) =>
     settings.VONAGE_FROM && !/^(\+?\d{5,15}|[A-Za-z0-9 ]{1,11})$/.test(settings.VONAGE_FROM)
       ? [`VONAGE_FROM "${settings.VONAGE_FROM}" is neither a phone number nor an alphanumeric sender ID of at most 11 characters`]
       : [],
   create: (settings, deps) =>
     createVonage({
-      apiKey: settings.VONAGE_API_KEY as string,
-      apiSecret: settings.VONAGE_API_SECRET as string,
-      from: (settings.VONAGE_FROM as string).replace(/^\+/, ''),
-      baseUrl: settings.VONAGE_BASE_URL as string,
+      apiKey: settings.VONAGE_API_KEY,
+      apiSecret: settings.VONAGE_API_SECRET,
+      from: settings.VONAGE_FROM.replace(/^\+/, ''),
+      baseUrl: settings.VONAGE_BASE_URL,
       fetch: deps.fetch,
     }),
 };

@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { nodeTransport } from '../../../../src/runtime/providers/transport.ts';
 import assert from 'node:assert/strict';
 import { brevoBody, createBrevo } from '../../../../src/runtime/providers/email/brevo.ts';
 import { startFakeProvider, type FakeProvider } from '../../../support/fake-provider.ts';
@@ -7,7 +8,7 @@ import { documentedViolations } from '../documented.ts';
 import { IDEMPOTENCY_KEY, context, sampleEmail } from '../messages.ts';
 
 const MESSAGE_ID = '<202401011200.12345678901@smtp-relay.mailin.fr>';
-const create = (url: string) => createBrevo({ apiKey: 'xkeysib-test', baseUrl: url, fetch });
+const create = (url: string) => createBrevo({ apiKey: 'xkeysib-test', baseUrl: url, fetch: nodeTransport });
 
 providerContract({
   name: 'brevo',
@@ -20,6 +21,28 @@ providerContract({
     body: { code: status === 401 ? 'unauthorized' : status === 400 ? 'invalid_parameter' : 'internal_error', message: text },
   }),
   authHint: /BREVO_API_KEY/,
+  rateLimitHeaders: {
+    source: 'https://developers.brevo.com/docs/limit-headers',
+    headers: { 'x-sib-ratelimit-limit': '1000', 'x-sib-ratelimit-remaining': '999', 'x-sib-ratelimit-reset': '1' },
+  },
+  documented: [
+    {
+      name: 'the rate limit is exceeded (429, x-sib-ratelimit-reset seconds)',
+      source: 'https://developers.brevo.com/docs/limit-headers',
+      response: { status: 429, headers: { 'x-sib-ratelimit-limit': '1000', 'x-sib-ratelimit-remaining': '0', 'x-sib-ratelimit-reset': '4' }, body: { code: 'too_many_requests', message: 'Too many requests' } },
+      kind: 'retryable',
+      retryAfterSource: 'x-sib-ratelimit-reset',
+      retryAfterMs: 4_000,
+    },
+    {
+      name: 'the key is refused (401 unauthorized)',
+      source: 'getbrevo/brevo-node docs/ErrorModel.md',
+      response: { status: 401, body: { code: 'unauthorized', message: 'Key not found' } },
+      kind: 'permanent',
+      providerCode: 'unauthorized',
+      text: /xkeysib/,
+    },
+  ],
   cases: [
     {
       name: 'the account has no credits left (402 not_enough_credits)',
@@ -85,10 +108,18 @@ describe('brevo', () => {
     assert.equal(fake.requests.length, before);
   });
 
-  it('treats a duplicate_request answer as already delivered: an earlier attempt with this key went through', async () => {
-    fake.script({ status: 400, body: { code: 'duplicate_request', message: 'Duplicate request' } });
+  // https://developers.brevo.com/docs/heterogenous-versions-batch-emails: a key used within its
+  // TTL is answered with duplicate_parameter and not processed.
+  it('treats the documented duplicate_parameter answer as already delivered: an earlier attempt with this key went through', async () => {
+    fake.script({ status: 400, body: { code: 'duplicate_parameter', message: 'Duplicate idempotency key' } });
+    const before = fake.requests.length;
     const delivered = await create(fake.url).send(sampleEmail(), context());
     assert.equal(delivered.provider, 'brevo');
+    assert.equal(fake.requests.length, before + 1);
+  });
+
+  it('declares itself idempotent: a send with an unknown outcome may be repeated with the same key', () => {
+    assert.equal(create('https://api.brevo.com').idempotent, true);
   });
 
   it('keeps the wait from x-sib-ratelimit-reset on a 429', async () => {

@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { nodeTransport } from '../../../../src/runtime/providers/transport.ts';
 import assert from 'node:assert/strict';
 import definition, { createMailgun, mailgunForm } from '../../../../src/runtime/providers/email/mailgun.ts';
 import { formToObject, specValidator } from '../../../support/openapi.ts';
@@ -7,7 +8,7 @@ import { providerContract, sendFailing } from '../contract.ts';
 import { context, sampleEmail } from '../messages.ts';
 
 const MESSAGE_ID = '<20240101120000.1.ABCDEF@mg.example.com>';
-const create = (url: string) => createMailgun({ apiKey: 'key-test', domain: 'mg.example.com', baseUrl: url, fetch });
+const create = (url: string) => createMailgun({ apiKey: 'key-test', domain: 'mg.example.com', baseUrl: url, fetch: nodeTransport });
 
 providerContract({
   name: 'mailgun',
@@ -16,6 +17,33 @@ providerContract({
   success: { response: { status: 200, body: { id: MESSAGE_ID, message: 'Queued. Thank you.' } }, messageId: MESSAGE_ID },
   error: (status, text, headers) => (status === 401 ? { status, headers, body: 'Forbidden' } : { status, headers, body: { message: text } }),
   authHint: /MAILGUN_API_KEY.*MAILGUN_BASE_URL/,
+  documented: [
+    {
+      name: 'the account sends too fast (429, the wait in words, no header)',
+      source: 'mailgun/mailgun-mcp-server src/openapi.yaml POST /v3/{domain_name}/messages 429',
+      response: {
+        status: 429,
+        body: { message: 'Domain example.com is not allowed to send: account-requests-per-sec limit exceeded, try again after 120 seconds' },
+      },
+      kind: 'retryable',
+      retryAfterSource: 'body',
+      retryAfterMs: 120_000,
+    },
+    {
+      name: 'the request misses its content (400)',
+      source: 'mailgun/mailgun-mcp-server src/openapi.yaml POST /v3/{domain_name}/messages 400',
+      response: { status: 400, body: { message: "Need at least one of 'text', 'html', 'amp-html' or 'template' parameters specified" } },
+      kind: 'permanent',
+      text: /Need at least one of/,
+    },
+    {
+      name: 'the key is refused (401, plain-text "Forbidden")',
+      source: 'mailgun/mailgun-mcp-server src/openapi.yaml 401',
+      response: { status: 401, body: 'Forbidden' },
+      kind: 'permanent',
+      text: /Forbidden.*MAILGUN_API_KEY/,
+    },
+  ],
 });
 
 /** Mailgun's form as the spec's object: `to` and `o:tag` are arrays even with one value. */

@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { nodeTransport } from '../../../../src/runtime/providers/transport.ts';
 import assert from 'node:assert/strict';
 import { createMandrill } from '../../../../src/runtime/providers/email/mandrill.ts';
 import { specValidator } from '../../../support/openapi.ts';
@@ -8,7 +9,7 @@ import { context, sampleEmail } from '../messages.ts';
 
 const MESSAGE_ID = 'a92c74e4c5d74998ba690cd535483bb7';
 const sent = [{ email: 'ada@example.com', status: 'sent', reject_reason: null, _id: MESSAGE_ID }];
-const create = (url: string) => createMandrill({ apiKey: 'md-test-key', baseUrl: url, fetch });
+const create = (url: string) => createMandrill({ apiKey: 'md-test-key', baseUrl: url, fetch: nodeTransport });
 const mandrillError = (status: number, name: string, message: string, code = -1) => ({ status, body: { status: 'error', code, name, message } });
 
 providerContract({
@@ -22,6 +23,21 @@ providerContract({
     body: { status: 'error', code: -1, name: status === 401 ? 'Invalid_Key' : status === 400 ? 'ValidationError' : 'GeneralError', message: text },
   }),
   authHint: /MANDRILL_API_KEY/,
+  documented: [
+    {
+      name: 'a malformed address, answered as HTTP 500 with name ValidationError',
+      source: 'https://github.com/mailchimp/mailchimp-client-lib-codegen/issues/188',
+      response: mandrillError(500, 'ValidationError', 'Validation error: {"message":{"to":[{"email":"An email address must contain a single @"}]}}', -2),
+      kind: 'permanent',
+      providerCode: 'ValidationError',
+    },
+    {
+      name: 'a general error (500 GeneralError): the provider failed, not the request',
+      source: 'mailchimp/mailchimp-client-lib-codegen spec/transactional.json Error (GeneralError)',
+      response: mandrillError(500, 'GeneralError', 'An unexpected error occurred processing the request.', -1),
+      kind: 'retryable',
+    },
+  ],
   failuresIn2xx: [
     {
       name: 'the recipient is rejected (unsubscribed)',

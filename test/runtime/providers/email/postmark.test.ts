@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { nodeTransport } from '../../../../src/runtime/providers/transport.ts';
 import assert from 'node:assert/strict';
 import definition, { createPostmark } from '../../../../src/runtime/providers/email/postmark.ts';
 import { startFakeProvider, type FakeProvider } from '../../../support/fake-provider.ts';
@@ -8,7 +9,7 @@ import { context, sampleEmail } from '../messages.ts';
 
 const MESSAGE_ID = 'b7bc2f4a-e38e-4336-af7d-e6c392c2f817';
 const accepted = { To: 'ada@example.com', SubmittedAt: '2024-01-01T12:00:00Z', MessageID: MESSAGE_ID, ErrorCode: 0, Message: 'OK' };
-const create = (url: string) => createPostmark({ serverToken: 'server-token', messageStream: 'outbound', baseUrl: url, fetch });
+const create = (url: string) => createPostmark({ serverToken: 'server-token', messageStream: 'outbound', baseUrl: url, fetch: nodeTransport });
 
 providerContract({
   name: 'postmark',
@@ -21,6 +22,30 @@ providerContract({
     body: { ErrorCode: status === 401 ? 10 : status === 429 ? 429 : status === 400 ? 300 : 0, Message: text },
   }),
   authHint: /POSTMARK_SERVER_TOKEN/,
+  documented: [
+    {
+      name: "the 'From' address is invalid (422, ErrorCode 300)",
+      source: 'https://postmarkapp.com/support/article/troubleshooting-422-unprocessable-entity-errors',
+      response: { status: 422, body: { ErrorCode: 300, Message: "Invalid 'From' address: 'no-reply@'." } },
+      kind: 'permanent',
+      providerCode: '300',
+      text: /ErrorCode 300/,
+    },
+    {
+      name: 'the server token is wrong (401, ErrorCode 10)',
+      source: 'https://postmarkapp.com/developer/api/overview (API error codes: 10 Bad or missing API token)',
+      response: { status: 401, body: { ErrorCode: 10, Message: 'No Account or Server API tokens were supplied in the HTTP headers.' } },
+      kind: 'permanent',
+      providerCode: '10',
+      text: /POSTMARK_SERVER_TOKEN/,
+    },
+    {
+      name: 'rate limited (429, ErrorCode 429)',
+      source: 'https://postmarkapp.com/developer/api/overview (API error codes: 429 Rate limit exceeded)',
+      response: { status: 429, body: { ErrorCode: 429, Message: 'Rate limit exceeded.' } },
+      kind: 'retryable',
+    },
+  ],
   failuresIn2xx: [
     {
       name: 'carries a non-zero ErrorCode',

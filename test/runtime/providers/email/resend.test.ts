@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { nodeTransport } from '../../../../src/runtime/providers/transport.ts';
 import assert from 'node:assert/strict';
 import { createResend } from '../../../../src/runtime/providers/email/resend.ts';
 import { specValidator } from '../../../support/openapi.ts';
@@ -7,7 +8,7 @@ import { providerContract, sendFailing } from '../contract.ts';
 import { IDEMPOTENCY_KEY, context, sampleEmail } from '../messages.ts';
 
 const MESSAGE_ID = '49a3999c-0ce1-4ea6-ab68-afcd6dc2e794';
-const create = (url: string) => createResend({ apiKey: 're_test', baseUrl: url, fetch });
+const create = (url: string) => createResend({ apiKey: 're_test', baseUrl: url, fetch: nodeTransport });
 const resendError = (statusCode: number, name: string, message: string, headers?: Record<string, string>) => ({
   status: statusCode,
   headers,
@@ -22,6 +23,33 @@ providerContract({
   error: (status, text, headers) =>
     resendError(status, status === 401 ? 'missing_api_key' : status === 429 ? 'rate_limit_exceeded' : status === 400 ? 'validation_error' : 'internal_server_error', text, headers),
   authHint: /RESEND_API_KEY/,
+  rateLimitHeaders: {
+    source: 'https://resend.com/docs/api-reference/rate-limit',
+    headers: { 'ratelimit-limit': '2', 'ratelimit-remaining': '1', 'ratelimit-reset': '1' },
+  },
+  documented: [
+    {
+      name: 'the rate limit is exceeded (429 rate_limit_exceeded, retry-after)',
+      source: 'https://resend.com/docs/api-reference/rate-limit; https://resend.com/docs/api-reference/errors',
+      response: resendError(429, 'rate_limit_exceeded', 'Too many requests. You can only make 2 requests per second.', {
+        'ratelimit-limit': '2',
+        'ratelimit-remaining': '0',
+        'ratelimit-reset': '1',
+        'retry-after': '1',
+      }),
+      kind: 'retryable',
+      retryAfterSource: 'Retry-After',
+      retryAfterMs: 1_000,
+    },
+    {
+      name: 'the API key is invalid (403 invalid_api_key)',
+      source: 'https://resend.com/docs/api-reference/errors',
+      response: resendError(403, 'invalid_api_key', 'API key is invalid'),
+      kind: 'permanent',
+      providerCode: 'invalid_api_key',
+      text: /RESEND_API_KEY/,
+    },
+  ],
   cases: [
     {
       name: 'the same idempotency key is still being processed (409 concurrent_idempotent_requests)',

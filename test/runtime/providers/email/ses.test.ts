@@ -31,6 +31,7 @@ providerContract({
           text,
           headers,
         ),
+  sdkTransport: true,
   authHint: /ses:SendEmail/,
   cases: [
     {
@@ -46,9 +47,11 @@ providerContract({
       text: /MAIL FROM domain/,
     },
     {
-      name: 'the sending quota is used up (LimitExceededException): another provider may still deliver',
-      response: restJson1Error(400, 'LimitExceededException', 'Daily message quota exceeded'),
-      kind: 'retryable',
+      // sesv2 model: "There are too many instances of the specified resource type" — a count, not a rate.
+      name: 'a resource limit is reached (LimitExceededException): trying again cannot help, another provider can',
+      response: restJson1Error(400, 'LimitExceededException', 'There are too many instances of the specified resource type.'),
+      kind: 'permanent',
+      text: /resource limit/,
     },
     {
       name: 'the account is suspended',

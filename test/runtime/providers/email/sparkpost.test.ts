@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { nodeTransport } from '../../../../src/runtime/providers/transport.ts';
 import assert from 'node:assert/strict';
 import definition, { createSparkPost, sparkPostBody } from '../../../../src/runtime/providers/email/sparkpost.ts';
 import { startFakeProvider, type FakeProvider } from '../../../support/fake-provider.ts';
@@ -8,7 +9,7 @@ import { context, sampleEmail } from '../messages.ts';
 
 const TRANSMISSION_ID = '11668787484950529';
 const accepted = { results: { total_rejected_recipients: 0, total_accepted_recipients: 1, id: TRANSMISSION_ID } };
-const create = (url: string) => createSparkPost({ apiKey: 'sp-test-key', baseUrl: url, fetch });
+const create = (url: string) => createSparkPost({ apiKey: 'sp-test-key', baseUrl: url, fetch: nodeTransport });
 const sparkError = (status: number, message: string, code: string, description?: string, headers?: Record<string, string>) => ({
   status,
   headers,
@@ -50,9 +51,10 @@ providerContract({
   ],
   cases: [
     {
-      name: 'the sending limit is reached (420): another provider may still deliver',
-      response: sparkError(420, 'Exceed Sending Limit (daily)', '2101'),
-      kind: 'retryable',
+      // transmissions.apib "Sending Limits": nothing is sent until the limit resets.
+      name: 'the sending limit is reached (420, 2101): another provider may still deliver, this one not for a while',
+      response: sparkError(420, 'Exceed Sending Limit (hourly)', '2101'),
+      kind: 'permanent',
       text: /sending limit/,
     },
     {
@@ -84,7 +86,8 @@ describe('sparkpost', () => {
     assert.equal(request.headers.authorization, 'sp-test-key', 'the raw key, no scheme');
     const body = JSON.parse(request.body);
     assert.deepEqual(documentedViolations('sparkpost', body), []);
-    assert.deepEqual(body.options, { transactional: true, click_tracking: false, open_tracking: false });
+    // perform_substitutions defaults to true: content rendered here must not be evaluated again.
+    assert.deepEqual(body.options, { transactional: true, click_tracking: false, open_tracking: false, perform_substitutions: false });
     assert.deepEqual(body.recipients, [{ address: { email: 'ada@example.com' }, tags: ['cognito-sign-up'] }]);
     assert.equal(body.campaign_id, 'cognito-sign-up');
     assert.deepEqual(body.content.from, { email: 'no-reply@example.com', name: 'Acme' });
@@ -101,11 +104,20 @@ describe('sparkpost', () => {
     assert.deepEqual(body.recipients[0].substitution_data, variables);
     assert.deepEqual(body.override, { from: { email: 'no-reply@example.com', name: 'Acme' }, reply_to: 'support@example.com' });
     assert.equal(body.options.transactional, true);
+    assert.equal(body.options.perform_substitutions, undefined, 'a stored template needs substitutions');
+  });
+
+  it("sends a user attribute that looks like SparkPost's template language as text, with substitutions off", async () => {
+    const html = '<p>Hi {{ render_snippet("x") }}, your code is 482913</p>';
+    await create(fake.url).send(sampleEmail({ html, text: 'Hi {{name}}, your code is 482913' }), context());
+    const body = JSON.parse(fake.requests.at(-1)!.body);
+    assert.equal(body.options.perform_substitutions, false);
+    assert.equal(body.content.html, html);
   });
 
   it("leaves tracking and suppression to the account's defaults when a message does not ask to change them", () => {
     const body = sparkPostBody(sampleEmail({ disableTracking: false, transactional: false }));
-    assert.deepEqual(body.options, {});
+    assert.deepEqual(body.options, { perform_substitutions: false });
   });
 
   it('defaults to the US API and documents the EU one', () => {

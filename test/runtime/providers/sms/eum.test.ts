@@ -27,6 +27,7 @@ providerContract({
       : status === 400
         ? awsJson10Error(400, 'ValidationException', text, { Reason: 'INVALID_PARAMETER' }, headers)
         : awsJson10Error(status, status === 429 ? 'ThrottlingException' : 'InternalServerException', text, {}, headers),
+  sdkTransport: true,
   authHint: /sms-voice:SendTextMessage/,
   cases: [
     {
@@ -53,9 +54,9 @@ providerContract({
       text: /sms-voice:SendTextMessage/,
     },
     {
-      name: 'the monthly spend limit is reached (ServiceQuotaExceededException): another provider may still deliver',
+      name: 'the monthly spend limit is reached (ServiceQuotaExceededException): trying again cannot help, another provider can',
       response: awsJson10Error(402, 'ServiceQuotaExceededException', 'Monthly spend limit reached', { Reason: 'MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT' }),
-      kind: 'retryable',
+      kind: 'permanent',
     },
     {
       name: 'throttled with HTTP 400 (ThrottlingException)',
@@ -86,6 +87,12 @@ describe('eum', () => {
     assert.equal(body.OriginationIdentity, 'pool-0123456789abcdef0123456789abcdef');
     assert.equal(body.ConfigurationSetName, 'cognito');
     assert.deepEqual(body.Context, { tag: 'cognito-sign-up', userPoolId: 'eu-west-1_AbCdEf123', sub: '54cf7eb7-0b96-4304-8d6b-1d2f3a4b5c6d' });
+  });
+
+  it("refuses an EUM_MAX_PRICE that does not have the model's MaxPrice shape, and accepts one that does", () => {
+    assert.match(definition.validate?.({ EUM_MAX_PRICE: 'fifty cents' }).join() ?? '', /EUM_MAX_PRICE "fifty cents" is not a price/);
+    assert.match(definition.validate?.({ EUM_MAX_PRICE: '100' }).join() ?? '', /EUM_MAX_PRICE/);
+    assert.deepEqual(definition.validate?.({ EUM_MAX_PRICE: '0.50' }), []);
   });
 
   it('keeps Context within the 5 entries and key/value rules of the model', () => {

@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { nodeTransport } from '../../../../src/runtime/providers/transport.ts';
 import assert from 'node:assert/strict';
 import definition, { createPlivo, plivoBody } from '../../../../src/runtime/providers/sms/plivo.ts';
 import { startFakeProvider, type FakeProvider } from '../../../support/fake-provider.ts';
@@ -8,7 +9,7 @@ import { context, sampleSms } from '../messages.ts';
 
 const MESSAGE_UUID = 'db3ce55a-7f1d-11e1-8ea7-1231380bc196';
 const queued = { status: 202, body: { api_id: '4e1f954c-baf3-11ec-bafe-0242ac110003', message: 'message(s) queued', message_uuid: [MESSAGE_UUID] } };
-const create = (url: string) => createPlivo({ authId: 'MAXXXXXXXXXXXXXXXXXX', authToken: 'token', from: '+14155550100', baseUrl: url, fetch });
+const create = (url: string) => createPlivo({ authId: 'MAXXXXXXXXXXXXXXXXXX', authToken: 'token', from: '+14155550100', baseUrl: url, fetch: nodeTransport });
 
 providerContract({
   name: 'plivo',
@@ -17,6 +18,22 @@ providerContract({
   success: { response: queued, messageId: MESSAGE_UUID },
   error: (status, text, headers) => ({ status, headers, body: { api_id: '5a9fcb68-523d-11e1-86da-6ff39efcb949', error: text } }),
   authHint: /PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN/,
+  documented: [
+    {
+      name: 'the destination is not a valid phone number (400)',
+      source: 'https://plivo.com/docs/messaging/concepts/destination-number-validation',
+      response: { status: 400, body: { api_id: 'df5d4304-66af-11eb-91d8-0242ac110004', error: '19332631167 is not a valid phone number' } },
+      kind: 'permanent',
+      recipient: true,
+      text: /cannot receive SMS/,
+    },
+    {
+      name: 'the account sends too fast (429)',
+      source: 'https://docs.plivo.com/docs/messaging/api/response',
+      response: { status: 429, body: { api_id: '5a9fcb68-523d-11e1-86da-6ff39efcb949', error: 'too many requests' } },
+      kind: 'retryable',
+    },
+  ],
 });
 
 describe('plivo', () => {

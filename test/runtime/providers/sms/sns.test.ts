@@ -45,6 +45,7 @@ providerContract({
     status === 401
       ? awsQueryError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.', headers)
       : awsQueryError(status, status === 400 ? 'InvalidParameter' : status === 429 ? 'Throttled' : 'InternalError', text, headers),
+  sdkTransport: true,
   authHint: /sns:Publish/,
   cases: [
     {

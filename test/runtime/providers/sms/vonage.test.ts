@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { nodeTransport } from '../../../../src/runtime/providers/transport.ts';
 import assert from 'node:assert/strict';
 import definition, { createVonage, isGsm7, vonageForm } from '../../../../src/runtime/providers/sms/vonage.ts';
 import { formToObject, specValidator } from '../../../support/openapi.ts';
@@ -17,7 +18,7 @@ const part = (status: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 const answer = (...parts: object[]) => ({ status: 200, body: { 'message-count': String(parts.length), messages: parts } });
-const create = (url: string) => createVonage({ apiKey: 'abcd1234', apiSecret: 'abcdef0123456789', from: 'Acme', baseUrl: url, fetch });
+const create = (url: string) => createVonage({ apiKey: 'abcd1234', apiSecret: 'abcdef0123456789', from: 'Acme', baseUrl: url, fetch: nodeTransport });
 
 providerContract({
   name: 'vonage',
@@ -51,6 +52,20 @@ providerContract({
       kind: 'permanent',
       text: /barred/,
       recipient: true,
+    },
+    {
+      // sms.yml: "Number De-activated. The number you are trying to send messages to is de-activated".
+      name: 'a part has status 33 (number de-activated)',
+      response: answer({ status: '33', 'error-text': 'Number de-activated' }),
+      kind: 'permanent',
+      text: /de-activated/,
+      recipient: true,
+    },
+    {
+      // sms.yml: "Too Many Existing Binds … Back-off and retry".
+      name: 'a part has status 10 (too many existing binds)',
+      response: answer({ status: '10', 'error-text': 'Too many existing binds' }),
+      kind: 'retryable',
     },
     {
       name: 'the second part of a long text failed',
