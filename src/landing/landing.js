@@ -287,7 +287,7 @@ export function renderPage({ root, config, hash, languages, storage }) {
   }
 
   if (link.action === 'reset') {
-    const policy = { ...DEFAULT_PASSWORD_POLICY, ...(config.passwordPolicy ?? {}) };
+    const policy = { ...DEFAULT_PASSWORD_POLICY, ...config.passwordPolicy };
     const draw = () => {
       const password = /** @type {HTMLInputElement} */ (el('input', { type: 'password', id: 'password', name: 'password', autocomplete: 'new-password', required: '' }));
       const repeat = /** @type {HTMLInputElement} */ (el('input', { type: 'password', id: 'repeat', name: 'repeat', autocomplete: 'new-password', required: '' }));

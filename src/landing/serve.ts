@@ -10,7 +10,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 
 /** config.json: where the page sends its calls, the app to deep-link into, the password policy. */
 export interface LandingConfig {
@@ -32,8 +31,6 @@ export const LANDING_FILES: Readonly<Record<string, string>> = {
   'landing.css': 'text/css; charset=utf-8',
 };
 
-/** The landing page's own folder (the files sit next to this module). */
-export const LANDING_DIR = fileURLToPath(new URL('.', import.meta.url));
 
 /**
  * A request handler for the page under `basePath` (default `/`). Answers true when it served the
