@@ -39,6 +39,8 @@ export interface CheckOptions {
    * deployment adds); a name `a.b` also allows sections `{{#a}}…{{/a}}`.
    */
   extraVariables?: readonly string[] | undefined;
+  /** How a file is named in problems; default `<layer name>: <relative path>`. */
+  fileName?: ((layerName: string, path: string) => string) | undefined;
 }
 
 /**
@@ -99,11 +101,11 @@ function checkNames(file: string, text: string, tokens: Token[], known: Set<stri
 }
 
 /** Parses every file of every layer; reports syntax errors and unknown variables where they are. */
-function checkFiles(store: TemplateStore, known: Set<string>): TemplateProblem[] {
+function checkFiles(store: TemplateStore, known: Set<string>, fileName: (layerName: string, path: string) => string): TemplateProblem[] {
   const problems: TemplateProblem[] = [];
   for (const layer of store.layers()) {
     for (const [path, text] of layer.files) {
-      const file = `${layer.name}: ${path}`;
+      const file = fileName(layer.name, path);
       let tokens: Token[];
       try {
         tokens = Mustache.parse(text) as unknown as Token[];
@@ -155,7 +157,7 @@ function checkSentinel(store: TemplateStore, options: CheckOptions): TemplatePro
 export function checkTemplates(store: TemplateStore, options: CheckOptions = {}): TemplateProblem[] {
   const known = knownNames(options.extraVariables ?? []);
   known.add(CONTENT_PARTIAL);
-  const fileProblems = checkFiles(store, known);
+  const fileProblems = checkFiles(store, known, options.fileName ?? ((layerName, path) => `${layerName}: ${path}`));
   // A file that does not parse would only repeat itself as render failures.
   if (fileProblems.some((problem) => problem.message.startsWith('does not parse'))) return fileProblems;
   return [...fileProblems, ...checkSentinel(store, options)];

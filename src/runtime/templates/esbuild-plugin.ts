@@ -23,7 +23,8 @@ import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import Mustache from 'mustache';
 import { BUILTIN_TEMPLATES_DIR, userTemplatesDir } from './paths.ts';
-import { scanTemplateDir } from './store.ts';
+import { createTemplateStore, scanTemplateDir } from './store.ts';
+import { checkTemplates, formatTemplateProblem } from './check.ts';
 
 export interface TemplatesPluginOptions {
   /** The user-overridable folder. Default: env `TEMPLATES_DIR` at build time, else `<repo>/templates`. */
@@ -87,6 +88,13 @@ export function embeddedModuleSource(options: TemplatesPluginOptions = {}): Embe
     { name: userName, files: user.files },
     { name: 'built-in', files: builtin.files },
   ];
+  // A message that should carry the code must carry it: every code-bearing part, in every
+  // locale, rendered with a sentinel code; misspelt variables and open tags with line and column.
+  const sources: Record<string, Record<string, string>> = { [userName]: user.sources, 'built-in': builtin.sources };
+  const problems = checkTemplates(createTemplateStore(layers), {
+    fileName: (layerName, path) => relative(process.cwd(), sources[layerName]?.[path] ?? path) || path,
+  });
+  if (problems.length > 0) return { contents: '', errors: problems.map(formatTemplateProblem), watchDirs: [...new Set(watchDirs)], watchFiles, counts };
   const contents = [
     '// Generated at build time by src/runtime/templates/esbuild-plugin.ts: every template, embedded.',
     `import { createTemplateStore } from ${JSON.stringify(STORE_MODULE)};`,

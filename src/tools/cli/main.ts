@@ -1,44 +1,48 @@
 /**
- * The `cognito-relay` command: finds the subcommand and hands it the arguments. Each command
- * module is imported only when it runs, so `--help` and a quick `encrypt` do not load the AWS
- * SDK clients `attach` needs.
+ * The `cognito-relay` command: a citty command tree whose subcommands are imported only when they
+ * run, so `--help` and a quick `encrypt` do not load the AWS SDK clients `attach` needs, nor the
+ * sandbox's web server.
  *
- * Every command exports `run(args, io): Promise<number>` and `describe`. Exit codes: 0 done,
- * 1 failed, 2 wrong usage (the usage is printed).
+ * Every command module exports `command` (a citty definition made with `defineCliCommand`) and
+ * `run(args, io): Promise<number>`. Exit codes: 0 done, 1 failed, 2 wrong usage (the usage is
+ * printed).
  *
  * @example
  * process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
  */
 import { readFileSync } from 'node:fs';
-import type { CliIo } from './terminal.ts';
-
-export interface CommandModule {
-  run(args: string[], io: CliIo): Promise<number>;
-  describe: string;
-}
+import { defineCommand, runCommand } from 'citty';
+import { closest, type CliCommand, type CliIo, type CliRunData } from './terminal.ts';
 
 interface CommandEntry {
-  /** One line for the overview; the module's own `describe` (a test keeps them equal). */
+  /** One line for the overview; the command's own `meta.description` (a test keeps them equal). */
   summary: string;
-  load: () => Promise<CommandModule>;
+  load: () => Promise<CliCommand>;
 }
 
 /** In the order the overview lists them: try it locally first, then wire it to a pool. */
 export const COMMANDS: Record<string, CommandEntry> = {
-  simulate: { summary: 'Fire one Cognito trigger through the relay on this machine and print the delivered message', load: () => import('./commands/simulate.ts') },
-  preview: { summary: 'Render a template with sample values, to stdout or a file', load: () => import('./commands/preview.ts') },
-  'send-test': { summary: 'Send one real message through the provider configured in your environment', load: () => import('./commands/send-test.ts') },
-  encrypt: { summary: 'Encrypt a code exactly as Cognito does (for tests, replays and emulators)', load: () => import('./commands/encrypt.ts') },
-  attach: { summary: 'Wire the relay into an existing user pool, keeping every other setting and trigger', load: () => import('./commands/attach.ts') },
-  detach: { summary: "Remove the relay's custom senders from a user pool, keeping every other trigger", load: () => import('./commands/detach.ts') },
-  doctor: { summary: "Check a user pool's custom sender wiring end to end and explain what to fix", load: () => import('./commands/doctor.ts') },
-  replay: { summary: 'Re-drive failed events from the on-failure queue through the relay', load: () => import('./commands/replay.ts') },
+  sandbox: { summary: 'Start the local sandbox: a web UI to fire triggers and read what the relay delivers', load: () => import('./commands/sandbox.ts').then((m) => m.command as CliCommand) },
+  simulate: { summary: 'Fire one Cognito trigger through the relay on this machine and print the delivered message', load: () => import('./commands/simulate.ts').then((m) => m.command as CliCommand) },
+  preview: { summary: 'Render a template with sample values, to stdout or a file', load: () => import('./commands/preview.ts').then((m) => m.command as CliCommand) },
+  'send-test': { summary: 'Send one real message through the provider configured in your environment', load: () => import('./commands/send-test.ts').then((m) => m.command as CliCommand) },
+  encrypt: { summary: 'Encrypt a code exactly as Cognito does (for tests, replays and emulators)', load: () => import('./commands/encrypt.ts').then((m) => m.command as CliCommand) },
+  attach: { summary: 'Wire the relay into an existing user pool, keeping every other setting and trigger', load: () => import('./commands/attach.ts').then((m) => m.command as CliCommand) },
+  detach: { summary: "Remove the relay's custom senders from a user pool, keeping every other trigger", load: () => import('./commands/detach.ts').then((m) => m.command as CliCommand) },
+  doctor: { summary: "Check a user pool's custom sender wiring end to end and explain what to fix", load: () => import('./commands/doctor.ts').then((m) => m.command as CliCommand) },
+  replay: { summary: 'Re-drive failed events from the on-failure queue through the relay', load: () => import('./commands/replay.ts').then((m) => m.command as CliCommand) },
 };
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
   return pkg.version ?? '0.0.0';
 }
+
+/** The root of the command tree; each subcommand is a lazy import (citty resolves it on use). */
+export const cli = defineCommand({
+  meta: { name: 'cognito-relay', description: "One Lambda for Cognito's CustomEmailSender and CustomSMSSender triggers" },
+  subCommands: Object.fromEntries(Object.entries(COMMANDS).map(([name, entry]) => [name, entry.load])),
+});
 
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
@@ -54,7 +58,7 @@ Options:
   -h, --help     show this help (or a command's: cognito-relay <command> --help)
   -v, --version  print the version
 
-The local sandbox with a web UI: npm start
+The local sandbox with a web UI: cognito-relay sandbox (from a checkout: npm start)
 `;
 }
 
@@ -72,11 +76,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    const close = Object.keys(COMMANDS).find((candidate) => candidate.startsWith(name.slice(0, 3)));
-    io.stderr.write(`Unknown command "${name}".${close ? ` Did you mean "${close}"?` : ''}\n\n${usage()}`);
+    const close = closest(name, Object.keys(COMMANDS));
+    const what = name.startsWith('-') ? 'option' : 'command';
+    io.stderr.write(`Unknown ${what} "${name}".${close ? ` Did you mean "${close}"?` : ''}\n\n${usage()}`);
     return 2;
   }
-  let command: CommandModule;
+  let command: CliCommand;
   try {
     command = await entry.load();
   } catch (error) {
@@ -84,7 +89,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   try {
-    return await command.run(rest, io);
+    const data: CliRunData = { io };
+    const { result } = await runCommand(command, { rawArgs: rest, data });
+    return typeof result === 'number' ? result : 0;
   } catch (error) {
     // Commands report their own failures; anything reaching here is a bug worth its stack.
     io.stderr.write(`cognito-relay ${name} failed unexpectedly: ${(error as Error).stack ?? String(error)}\n`);

@@ -53,3 +53,44 @@ export function emailView(mail: ReceivedMail, invocationId?: number): EmailView 
   };
 }
 
+
+export interface CodeCheck {
+  /** True when every delivered part carries the code. */
+  ok: boolean;
+  parts: { part: 'email HTML' | 'email text' | 'SMS'; messageId: number; found: boolean }[];
+  /** The parts without the code, e.g. `['email HTML']`. */
+  missingFrom: string[];
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+
+/** The text a reader sees in an HTML part: tags dropped, character references decoded. */
+function visibleText(html: string): string {
+  return html
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(?:#(\d+)|#x([0-9a-f]+)|(\w+));/gi, (whole, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
+      if (dec) return String.fromCodePoint(Number(dec));
+      if (hex) return String.fromCodePoint(Number.parseInt(hex, 16));
+      return ENTITIES[name!.toLowerCase()] ?? whole;
+    });
+}
+
+/**
+ * Looks for the code in every part a user could read: the HTML part (as displayed, so an escaped
+ * `&lt;` counts as `<`), the text part, and each SMS. A template typo that drops the code from
+ * one part only (`{{name}` swallowing the rest of the HTML) shows as a failure of that part.
+ *
+ * @example
+ * checkCodeInMessages('123456', emails, sms) // { ok: false, missingFrom: ['email HTML'], parts: [...] }
+ */
+export function checkCodeInMessages(code: string, emails: EmailView[], sms: SmsView[]): CodeCheck {
+  const parts: CodeCheck['parts'] = [];
+  for (const email of emails) {
+    if (email.html !== undefined) parts.push({ part: 'email HTML', messageId: email.id, found: visibleText(email.html).includes(code) });
+    if (email.text !== undefined) parts.push({ part: 'email text', messageId: email.id, found: email.text.includes(code) });
+  }
+  for (const message of sms) parts.push({ part: 'SMS', messageId: message.id, found: message.body.includes(code) });
+  const missingFrom = [...new Set(parts.filter((part) => !part.found).map((part) => part.part))];
+  return { ok: missingFrom.length === 0, parts, missingFrom };
+}

@@ -22,6 +22,7 @@ import {
   type TemplateStore,
   type TemplateVariableDoc,
 } from '../../runtime/templates/index.ts';
+import { locateTemplateError } from './template-errors.ts';
 
 export interface TemplateSource {
   /** `built-in` or `templates/` (the user folder). */
@@ -130,7 +131,7 @@ export function createGallery(options: GalleryOptions) {
                 card.sms = { text: rendered.text, ...(found ? { source: found } : {}) };
               }
             } catch (error) {
-              card.errors.push(`${channel}: ${(error as Error).message}`);
+              card.errors.push(`${channel}: ${locateTemplateError((error as Error).message, { dirs: [options.userDir], builtinDir: options.builtinDir })}`);
             }
           }
           cards.push(card);

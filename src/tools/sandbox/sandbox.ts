@@ -10,7 +10,13 @@
  * const record = await sandbox.fire({ triggerSource: 'CustomEmailSender_SignUp', attributes: { email: 'ada@example.com' } });
  * await sandbox.close();
  */
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { LogLevel } from '@aws-lambda-powertools/logger';
+import { loadConfig } from '../../runtime/config/config.ts';
+import { ConfigError } from '../../runtime/errors.ts';
 import { BUILTIN_TEMPLATES_DIR, userTemplatesDir } from '../../runtime/templates/paths.ts';
 import { TRIGGERS } from '../../runtime/cognito/triggers.ts';
 import { SAMPLE_POOL_ID } from '../local/sample-events.ts';
@@ -20,9 +26,10 @@ import { startLambdaProcess, type InvocationError, type LambdaProcess, type LogL
 import { startLocalStack, type ChannelRoute, type Env, type LocalStack, type SandboxMode } from '../local/local-stack.ts';
 import { buildEvent, prepareScenario, type FireRequest } from '../local/scenario.ts';
 import { startSandboxServer, type SandboxServer } from './server.ts';
-import { emailView, type EmailView, type SmsView } from '../local/views.ts';
+import { checkCodeInMessages, emailView, type CodeCheck, type EmailView, type SmsView } from '../local/views.ts';
+import { summarizeBuildFailure } from './template-errors.ts';
 
-export { emailView, type EmailView, type SmsView } from '../local/views.ts';
+export { emailView, type CodeCheck, type EmailView, type SmsView } from '../local/views.ts';
 
 export const DEFAULT_PORT = 4580;
 export const DEFAULT_SMTP_PORT = 2525;
@@ -53,6 +60,8 @@ export interface InvocationRecord {
   event: unknown;
   emails: EmailView[];
   sms: SmsView[];
+  /** Whether every part that was delivered (email HTML, email text, SMS) carries the code. */
+  codeCheck?: CodeCheck;
 }
 
 export interface SandboxInfo {
@@ -94,7 +103,15 @@ export interface SandboxOptions {
 }
 
 export interface Sandbox {
+  /** The UI's address to open; off loopback it carries the access token (`/?token=…`). */
   url: string;
+  /** The base address, without the token. */
+  origin: string;
+  galleryUrl: string;
+  /** The address the web UI listens on. */
+  host: string;
+  /** The access token every request needs when the sandbox listens off loopback. */
+  token: string | undefined;
   stack: LocalStack;
   info(): SandboxInfo;
   fire(request: FireRequest): Promise<InvocationRecord>;
@@ -121,6 +138,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const stack = await startLocalStack({ smtpPort: options.smtpPort ?? DEFAULT_SMTP_PORT });
   const relay = stack.relayEnv({ mode, userEnv });
+  try {
+    await validateSettings(relay.env);
+  } catch (error) {
+    await stack.close();
+    throw error;
+  }
   const lambda: LambdaProcess = startLambdaProcess({ bundle, env: relay.env, timeoutMs });
   const gallery = createGallery({ userDir: templatesDir, builtinDir, appName: relay.env.APP_NAME, defaultLocale: relay.env.DEFAULT_LOCALE });
 
@@ -224,6 +247,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           event,
           emails,
           sms,
+          ...(scenario.code && (emails.length > 0 || sms.length > 0) ? { codeCheck: checkCodeInMessages(scenario.code, emails, sms) } : {}),
         };
         records.unshift(record);
         records.length = Math.min(records.length, MAX_RECORDS);
@@ -242,14 +266,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!rebuild) return;
     void enqueue(async () => {
       server?.broadcast('bundle', { state: 'building' });
+      // The build empties its output folder before bundling: keep a copy, so a template that does
+      // not parse leaves the last good bundle in place (and running) instead of no bundle at all.
+      const bundleDir = dirname(bundle);
+      const backup = existsSync(bundleDir) ? mkdtempSync(join(tmpdir(), 'cognito-relay-bundle-')) : undefined;
+      if (backup) cpSync(bundleDir, backup, { recursive: true });
       try {
         const output = await rebuild();
         lastBuild = { at: new Date().toISOString(), ok: true, message: output };
       } catch (error) {
-        lastBuild = { at: new Date().toISOString(), ok: false, message: (error as Error).message };
+        const message = summarizeBuildFailure((error as Error).message, { dirs: [templatesDir], builtinDir });
+        lastBuild = { at: new Date().toISOString(), ok: false, message };
+        if (backup) {
+          rmSync(bundleDir, { recursive: true, force: true });
+          cpSync(backup, bundleDir, { recursive: true });
+        }
+      } finally {
+        if (backup) rmSync(backup, { recursive: true, force: true });
       }
-      // Even a failed build removed the old bundle: the next call must start afresh either way.
-      await lambda.restart();
+      // A new bundle: the next call is a cold start of it. A failed one: the warm function stays.
+      if (lastBuild.ok) await lambda.restart();
       server?.broadcast('bundle', { state: lastBuild.ok ? 'rebuilt' : 'failed', message: lastBuild.message });
       options.onRebuild?.(lastBuild);
     });
@@ -257,6 +293,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const sandbox: Sandbox = {
     url: '',
+    origin: '',
+    galleryUrl: '',
+    host: options.host ?? '127.0.0.1',
+    token: undefined,
     stack,
     info,
     fire,
@@ -295,5 +335,33 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw error;
   }
   sandbox.url = server.url;
+  sandbox.origin = server.origin;
+  sandbox.token = server.token;
+  sandbox.galleryUrl = server.token ? `${server.origin}/gallery?token=${server.token}` : `${server.origin}/gallery`;
   return sandbox;
+}
+
+/**
+ * The function's settings checked before it starts, by the Lambda's own `loadConfig` (every
+ * problem in one error), so a typo shows at `npm start` rather than at the first fire.
+ */
+async function validateSettings(env: Env): Promise<void> {
+  const problems: string[] = [];
+  // Settings kept in Secrets Manager or Parameter Store are only known once fetched, which the
+  // function does with the user's credentials at its first call: then it reports them itself.
+  const fromSecrets = Object.entries(env).some(([name, value]) => value && /_(?:SECRET_ARN|PARAMETER)$/.test(name));
+  if (!fromSecrets) {
+    try {
+      await loadConfig(env, { readSecret: async ({ setting }) => Promise.reject(new Error(`${setting} is read from a secret`)) });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  // Powertools falls back to INFO on a level it does not know: say so instead of ignoring it.
+  const level = env.LOG_LEVEL?.trim();
+  if (level && !Object.hasOwn(LogLevel, level.toUpperCase()) && !problems.some((problem) => problem.includes('LOG_LEVEL'))) {
+    problems.push(`LOG_LEVEL "${level}" is not a log level; use one of ${Object.keys(LogLevel).join(', ')}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -1,7 +1,7 @@
 /**
- * The sandbox's web server (node:http, no framework): the static UI from `ui/`, a small JSON
- * API, and server-sent events so open pages refresh when an invocation finishes or a template
- * changes.
+ * The sandbox's web server: a Hono app on @hono/node-server serving the static UI from `ui/`, a
+ * small JSON API validated with valibot, and server-sent events so open pages refresh when an
+ * invocation finishes or a template changes.
  *
  *   GET  /                      inbox          GET  /gallery            template gallery
  *   GET  /api/state             sandbox info   POST /api/invoke         fire a trigger
@@ -10,14 +10,25 @@
  *   POST /api/clear             empty inbox    POST /api/restart        next call is a cold start
  *   GET  /api/events            SSE: invocation, message, templates, bundle, cleared
  *
- * Only this machine should drive it: requests must name a loopback Host (no DNS rebinding), and
- * POSTs must be same-origin JSON (a web page elsewhere cannot make the relay send mail).
+ * Only its user may drive it. On a loopback address (the default), requests must come from this
+ * machine and name a loopback Host (no DNS rebinding). Bound anywhere else (`--host 0.0.0.0`),
+ * every request must carry the random access token printed at start (the printed links carry it;
+ * the page then keeps it in a same-site cookie), in every mode. POSTs must be same-origin JSON
+ * either way (a web page elsewhere cannot make the relay send mail).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie, setCookie } from 'hono/cookie';
+import { HTTPException } from 'hono/http-exception';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import * as v from 'valibot';
 import { RelayError } from '../../runtime/errors.ts';
 import type { Gallery } from './gallery.ts';
 import { listenOrExplain } from '../local/listen.ts';
@@ -49,8 +60,19 @@ const CSP = [
 ].join('; ');
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
+/** True for an address only this machine can reach: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackAddress(address: string): boolean {
+  const bare = address.replace(/^\[|\]$/g, '').replace(/^::ffff:/, '');
+  return bare === 'localhost' || bare === '::1' || /^127(?:\.\d{1,3}){3}$/.test(bare);
+}
+
 export interface SandboxServer {
+  /** The UI's address; when a token is required, the link carries it (`/?token=…`). */
   url: string;
+  /** The base address without the token, for API clients that send the token themselves. */
+  origin: string;
+  /** The access token, when the server is bound to a non-loopback address. */
+  token: string | undefined;
   broadcast(event: string, data: unknown): void;
   close(): Promise<void>;
 }
@@ -61,104 +83,179 @@ export interface SandboxServerOptions {
   port: number;
   host: string;
   rawEmail(id: number): string | undefined;
+  /** The access token to require off loopback. Default: 24 random bytes, base64url. */
+  token?: string;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+const stringRecord = (field: string) =>
+  v.nullish(
+    v.record(
+      v.string(),
+      v.string(`${field} values must be strings`),
+      `${field} must be an object of strings`,
+    ),
+  );
+const optionalString = (field: string) => v.nullish(v.string(`${field} must be a string`));
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(payload) });
-  response.end(payload);
-}
+/** The body of `POST /api/invoke`: one simulated Cognito call. */
+export const FireRequestSchema = v.object(
+  {
+    triggerSource: v.pipe(v.string('triggerSource is required'), v.nonEmpty('triggerSource is required')),
+    userName: optionalString('userName'),
+    attributes: stringRecord('attributes'),
+    riskAttributes: stringRecord('riskAttributes'),
+    clientMetadata: stringRecord('clientMetadata'),
+    code: optionalString('code'),
+  },
+  // Valibot reports a missing key with the object's message; triggerSource is the only required one.
+  'triggerSource is required',
+);
 
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  if (!String(request.headers['content-type'] ?? '').startsWith('application/json')) {
-    throw new HttpError(415, 'send the request as application/json');
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch {
-    throw new HttpError(400, 'the request body is not JSON');
-  }
-}
-
-function stringRecord(value: unknown, field: string): Record<string, string> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new HttpError(400, `${field} must be an object of strings`);
-  const out: Record<string, string> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== 'string') throw new HttpError(400, `${field}.${key} must be a string`);
-    out[key] = item;
-  }
-  return out;
-}
-
-function optionalString(value: unknown, field: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new HttpError(400, `${field} must be a string`);
-  return value;
-}
-
+/** Validates a fire request; throws a 400 naming the field. */
 export function parseFireRequest(body: unknown): FireRequest {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'send a JSON object');
-  const input = body as Record<string, unknown>;
-  const triggerSource = optionalString(input['triggerSource'], 'triggerSource');
-  if (!triggerSource) throw new HttpError(400, 'triggerSource is required');
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HTTPException(400, { message: 'send a JSON object' });
+  const result = v.safeParse(FireRequestSchema, body);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = v.getDotPath(issue);
+    const message = path && !issue.message.startsWith(path.split('.')[0]!) ? `${path}: ${issue.message}` : issue.message;
+    throw new HTTPException(400, { message });
+  }
+  const { triggerSource, userName, attributes, riskAttributes, clientMetadata, code } = result.output;
   return {
     triggerSource,
-    userName: optionalString(input['userName'], 'userName'),
-    attributes: stringRecord(input['attributes'], 'attributes'),
-    riskAttributes: stringRecord(input['riskAttributes'], 'riskAttributes'),
-    clientMetadata: stringRecord(input['clientMetadata'], 'clientMetadata'),
-    code: optionalString(input['code'], 'code'),
+    userName: userName ?? undefined,
+    attributes: attributes ?? undefined,
+    riskAttributes: riskAttributes ?? undefined,
+    clientMetadata: clientMetadata ?? undefined,
+    code: code ?? undefined,
   };
+}
+
+function sameToken(given: string | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+type Env = { Bindings: HttpBindings };
+
+async function readJson(c: Context<Env>): Promise<unknown> {
+  if (!(c.req.header('content-type') ?? '').startsWith('application/json')) throw new HTTPException(415, { message: 'send the request as application/json' });
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text || '{}');
+  } catch {
+    throw new HTTPException(400, { message: 'the request body is not JSON' });
+  }
 }
 
 export async function startSandboxServer(options: SandboxServerOptions): Promise<SandboxServer> {
   const { sandbox, gallery } = options;
   const assets = new Map<string, string>(readdirSync(UI_DIR).map((name) => [`/${name}`, join(UI_DIR, name)]));
   const pages: Record<string, string> = { '/': '/index.html', '/gallery': '/gallery.html' };
-  const streams = new Set<ServerResponse>();
+  const streams = new Set<SSEStreamingApi>();
+  const loopbackOnly = isLoopbackAddress(options.host);
+  const token = loopbackOnly ? undefined : (options.token ?? randomBytes(24).toString('base64url'));
   let port = options.port;
+  const cookieName = () => `cognito_relay_sandbox_${port}`;
 
   const broadcast = (event: string, data: unknown) => {
-    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const stream of streams) stream.write(frame);
+    for (const stream of streams) void stream.writeSSE({ event, data: JSON.stringify(data) }).catch(() => streams.delete(stream));
   };
 
-  const checkHost = (request: IncomingMessage) => {
-    const host = String(request.headers.host ?? '');
-    const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
-    if (!LOOPBACK_HOSTS.has(name) && name !== options.host) throw new HttpError(403, `the sandbox answers requests for localhost only, not ${host}`);
-  };
-
-  const checkSameOrigin = (request: IncomingMessage) => {
-    const origin = request.headers.origin;
-    // Sandboxed iframes send `Origin: null`: refused like any other foreign origin.
-    if (origin && (origin === 'null' || !URL.canParse(origin) || new URL(origin).host !== request.headers.host)) {
-      throw new HttpError(403, 'cross-origin requests are refused');
+  /** Who may talk to the sandbox: see the module comment. */
+  const guard: MiddlewareHandler<Env> = async (c, next) => {
+    if (token === undefined) {
+      const peer = c.env.incoming.socket.remoteAddress ?? '';
+      if (!isLoopbackAddress(peer)) throw new HTTPException(403, { message: 'the sandbox answers this machine only' });
+      const host = c.req.header('host') ?? '';
+      const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+      if (!LOOPBACK_HOSTS.has(name)) throw new HTTPException(403, { message: `the sandbox answers requests for localhost only, not ${host}` });
+    } else {
+      const fromQuery = c.req.query('token');
+      const bearer = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1];
+      const given = fromQuery ?? bearer ?? getCookie(c, cookieName());
+      if (!sameToken(given, token)) {
+        throw new HTTPException(401, { message: 'this sandbox needs its access token: open the link it printed at start (…/?token=…)' });
+      }
+      if (fromQuery !== undefined && c.req.method === 'GET' && !c.req.path.startsWith('/api/')) {
+        // Keep the token out of the address bar and history: a same-site cookie carries it on.
+        setCookie(c, cookieName(), token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+        const clean = new URL(c.req.url);
+        clean.searchParams.delete('token');
+        return c.redirect(`${clean.pathname}${clean.search}`, 303);
+      }
     }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const origin = c.req.header('origin');
+      // Sandboxed iframes send `Origin: null`: refused like any other foreign origin.
+      if (origin && (origin === 'null' || !URL.canParse(origin) || new URL(origin).host !== c.req.header('host'))) {
+        throw new HTTPException(403, { message: 'cross-origin requests are refused' });
+      }
+    }
+    await next();
   };
 
-  const serveFile = (response: ServerResponse, path: string) => {
-    const file = assets.get(path);
-    if (!file) throw new HttpError(404, `no page ${path}`);
-    const body = readFileSync(file);
-    response.writeHead(200, {
+  const app = new Hono<Env>();
+  app.use('*', guard);
+  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'request body too large' }, 413) }), async (c, next) => {
+    await next();
+    c.header('cache-control', 'no-store');
+  });
+
+  app.get('/api/state', (c) => c.json(sandbox.info()));
+  app.get('/api/invocations', (c) => c.json({ invocations: sandbox.invocations() }));
+  app.get('/api/messages', (c) => c.json({ messages: sandbox.looseMessages() }));
+  app.get('/api/gallery', (c) => c.json(gallery.render()));
+  app.get('/api/emails/:id{[0-9]+}/raw', (c) => {
+    const id = c.req.param('id');
+    const text = options.rawEmail(Number(id));
+    if (text === undefined) throw new HTTPException(404, { message: 'no such email' });
+    return c.body(text, 200, { 'content-type': 'message/rfc822', 'content-disposition': `attachment; filename="sandbox-${id}.eml"` });
+  });
+  app.get('/api/events', (c) =>
+    streamSSE(c, async (stream) => {
+      streams.add(stream);
+      await stream.write(': connected\n\n');
+      await new Promise<void>((resolve) => {
+        const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n').catch(() => undefined), 15_000);
+        stream.onAbort(() => {
+          clearInterval(keepAlive);
+          streams.delete(stream);
+          resolve();
+        });
+      });
+    }),
+  );
+  app.post('/api/invoke', async (c) => {
+    const fireRequest = parseFireRequest(await readJson(c));
+    try {
+      return c.json(await sandbox.fire(fireRequest));
+    } catch (error) {
+      if (error instanceof RelayError && error.code === 'UNKNOWN_TRIGGER') throw new HTTPException(400, { message: error.message });
+      throw error;
+    }
+  });
+  app.post('/api/clear', async (c) => {
+    await readJson(c);
+    sandbox.clear();
+    return c.json({ ok: true });
+  });
+  app.post('/api/restart', async (c) => {
+    await readJson(c);
+    await sandbox.restartFunction();
+    broadcast('restarted', {});
+    return c.json({ ok: true });
+  });
+  app.all('/api/*', (c) => {
+    throw new HTTPException(404, { message: `no route ${c.req.method} ${c.req.path}` });
+  });
+  app.get('*', (c) => {
+    const file = assets.get(pages[c.req.path] ?? c.req.path);
+    if (!file) throw new HTTPException(404, { message: `no page ${c.req.path}` });
+    return c.body(readFileSync(file), 200, {
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
       'content-security-policy': CSP,
       'x-content-type-options': 'nosniff',
@@ -166,88 +263,28 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       // The UI is edited with the sandbox running; never serve a stale copy.
       'cache-control': 'no-cache',
     });
-    response.end(body);
-  };
-
-  const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    checkHost(request);
-    const url = new URL(request.url ?? '/', 'http://sandbox.invalid');
-    const path = url.pathname;
-    const method = request.method ?? 'GET';
-
-    if (method === 'GET' && !path.startsWith('/api/')) {
-      serveFile(response, pages[path] ?? path);
-      return;
-    }
-    if (method === 'POST') checkSameOrigin(request);
-
-    if (method === 'GET' && path === '/api/state') return sendJson(response, 200, sandbox.info());
-    if (method === 'GET' && path === '/api/invocations') return sendJson(response, 200, { invocations: sandbox.invocations() });
-    if (method === 'GET' && path === '/api/messages') return sendJson(response, 200, { messages: sandbox.looseMessages() });
-    if (method === 'GET' && path === '/api/gallery') return sendJson(response, 200, gallery.render());
-    const raw = /^\/api\/emails\/(\d+)\/raw$/.exec(path);
-    if (method === 'GET' && raw) {
-      const text = options.rawEmail(Number(raw[1]));
-      if (text === undefined) throw new HttpError(404, 'no such email');
-      response.writeHead(200, { 'content-type': 'message/rfc822', 'content-disposition': `attachment; filename="sandbox-${raw[1]}.eml"` });
-      response.end(text);
-      return;
-    }
-    if (method === 'GET' && path === '/api/events') {
-      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-      response.write(': connected\n\n');
-      streams.add(response);
-      const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
-      request.on('close', () => {
-        clearInterval(keepAlive);
-        streams.delete(response);
-      });
-      return;
-    }
-    if (method === 'POST' && path === '/api/invoke') {
-      const fireRequest = parseFireRequest(await readJson(request));
-      try {
-        return sendJson(response, 200, await sandbox.fire(fireRequest));
-      } catch (error) {
-        if (error instanceof RelayError && error.code === 'UNKNOWN_TRIGGER') throw new HttpError(400, error.message);
-        throw error;
-      }
-    }
-    if (method === 'POST' && path === '/api/clear') {
-      await readJson(request);
-      sandbox.clear();
-      return sendJson(response, 200, { ok: true });
-    }
-    if (method === 'POST' && path === '/api/restart') {
-      await readJson(request);
-      await sandbox.restartFunction();
-      broadcast('restarted', {});
-      return sendJson(response, 200, { ok: true });
-    }
-    throw new HttpError(404, `no route ${method} ${path}`);
-  };
-
-  const server = createServer((request, response) => {
-    route(request, response).catch((error: unknown) => {
-      const status = error instanceof HttpError ? error.status : 500;
-      if (response.headersSent) {
-        response.end();
-        return;
-      }
-      sendJson(response, status, { error: (error as Error).message });
-    });
+  });
+  app.onError((error, c) => {
+    const status = error instanceof HTTPException ? error.status : 500;
+    // A person opening a page gets a sentence; the page's scripts get JSON.
+    if (c.req.method === 'GET' && !c.req.path.startsWith('/api/')) return c.text(`${error.message}\n`, status, { 'cache-control': 'no-store' });
+    return c.json({ error: error.message }, status, { 'cache-control': 'no-store' });
   });
 
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await listenOrExplain(server, { port, host: options.host, what: 'sandbox web UI', flag: '--port (or SANDBOX_PORT)' });
   port = (server.address() as AddressInfo).port;
   const urlHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;
+  const origin = `http://${urlHost}:${port}`;
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url: token ? `${origin}/?token=${token}` : origin,
+    origin,
+    token,
     broadcast,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const stream of streams) stream.end();
+        for (const stream of streams) void stream.close().catch(() => undefined);
         streams.clear();
         server.close(() => resolve());
         server.closeAllConnections();

@@ -216,7 +216,7 @@ describe('delivery: the deadline', () => {
     const clock = virtualClock();
     const sendgrid = scriptedProvider('sendgrid', 'email', [unavailable('sendgrid', { status: 429, retryAfterMs: 5_000 })], clock);
     const { deliver } = setup([sendgrid], { clock });
-    await assert.rejects(deliver(3_000), (error: RelayError) => error.code === 'DEADLINE' && /HTTP 429/.test(error.message));
+    await assert.rejects(deliver(3_000), (error: RelayError) => error.code === 'PROVIDER_WAIT_TOO_LONG' && /asked to wait 5\.0 s \(Retry-After\)/.test(error.message) && /HTTP 429/.test(error.message));
     assert.deepEqual(clock.sleeps, []);
     assert.equal(sendgrid.calls.length, 1);
   });

@@ -101,4 +101,14 @@ describe('templatesPlugin', () => {
       return true;
     });
   });
+  it('fails the build when a template would send a message without the code, naming file, line and column', async () => {
+    // Valid Mustache: one brace short, `{{name}, your code is {{code}}` is a single tag.
+    const user = templateDir({ 'en/SignUp/email.html': '<h1>Welcome</h1>\n<p>Hi {{name}, your code is {{code}}</p>\n' });
+    await assert.rejects(bundle(user), (error: Error & { errors?: Array<{ text: string }> }) => {
+      const texts = (error.errors ?? []).map((e) => e.text).join('\n');
+      assert.match(texts, /en\/SignUp\/email\.html:2:7: unknown variable/);
+      assert.match(texts, /en\/SignUp\/email\.html \(as rendered, locale en\): the message does not contain \{\{code\}\}/);
+      return true;
+    });
+  });
 });

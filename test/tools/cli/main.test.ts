@@ -9,7 +9,7 @@ import { COMMANDS } from '../../../src/tools/cli/main.ts';
 import { spinner } from '../../../src/tools/cli/terminal.ts';
 import { runCli } from '../sandbox/run-cli.ts';
 
-const EXPECTED_COMMANDS = ['simulate', 'preview', 'send-test', 'encrypt', 'attach', 'detach', 'doctor', 'replay'];
+const EXPECTED_COMMANDS = ['sandbox', 'simulate', 'preview', 'send-test', 'encrypt', 'attach', 'detach', 'doctor', 'replay'];
 
 describe('cognito-relay', { timeout: 60_000 }, () => {
   it('lists every command with what it does on --help, and exits 0', async () => {
@@ -28,9 +28,10 @@ describe('cognito-relay', { timeout: 60_000 }, () => {
     const modules = await Promise.all(EXPECTED_COMMANDS.map(async (name) => [name, await COMMANDS[name]!.load()] as const));
 
     // Assess
-    for (const [name, module] of modules) {
-      assert.equal(COMMANDS[name]!.summary, module.describe, `the overview line of ${name} matches its describe`);
-      assert.equal(typeof module.run, 'function');
+    for (const [name, command] of modules) {
+      assert.equal(COMMANDS[name]!.summary, command.meta.description, `the overview line of ${name} matches its description`);
+      assert.equal(command.meta.name, name);
+      assert.equal(typeof command.run, 'function');
     }
   });
 

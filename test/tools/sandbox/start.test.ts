@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleStatus } from '../../../src/tools/local/bundle.ts';
+import { runCli, TEST_AWS_ENV } from './run-cli.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const ENV = {
@@ -32,7 +33,7 @@ interface Started {
 
 function startSandboxProcess(args: string[], env: Record<string, string | undefined> = {}): Started {
   // --no-build: other tests use dist/ as it is; rebuilding it here would race them.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/tools/sandbox/main.ts', '--no-build', '--no-rebuild', ...args], {
+  const child = spawn(process.execPath, ['bin/cognito-relay.mjs', 'sandbox', '--no-build', '--no-rebuild', ...args], {
     cwd: root,
     env: { ...ENV, ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,6 +53,44 @@ async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every process below `root` (pid → command line), from ps. */
+function descendants(root: number): Map<number, string> {
+  const table = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((match) => match !== null)
+    .map((match) => ({ pid: Number(match[1]), ppid: Number(match[2]), args: match[3]! }));
+  const found = new Map<number, string>();
+  let frontier = [root];
+  while (frontier.length > 0) {
+    const children = table.filter((row) => frontier.includes(row.ppid));
+    for (const child of children) found.set(child.pid, child.args);
+    frontier = children.map((child) => child.pid);
+  }
+  return found;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    server.close();
   }
 }
 
@@ -82,12 +121,19 @@ describe('npm start', { timeout: 120_000 }, () => {
     const smtpPort = Number(/SMTP inbox\s+smtp:\/\/127\.0\.0\.1:(\d+)/.exec(sandbox.stdout())?.[1]);
     const page = await fetch(url);
     const html = await page.text();
+    // The printed KMS stand-in and key are what `encrypt --endpoint-url` needs.
+    const kmsUrl = /KMS stand-in\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(sandbox.stdout())?.[1];
+    const keyArn = /KMS key\s+(arn:aws:kms:\S+)/.exec(sandbox.stdout())?.[1];
+    const encrypted = await runCli(['encrypt', '--endpoint-url', kmsUrl ?? '', '--key-arn', keyArn ?? '', '--pool-id', 'eu-west-1_AbCdEf123', '--code', '123456'], { env: TEST_AWS_ENV });
     sandbox.child.kill('SIGINT');
     const code = await sandbox.exit;
 
     // Assess
     assert.equal(page.status, 200);
     assert.match(html, /Fire a trigger/);
+    for (const endpoint of ['SMS inbox', 'KMS stand-in', 'Cognito']) assert.match(sandbox.stdout(), new RegExp(`${endpoint}\\s+http://127\\.0\\.0\\.1:\\d+`), `${endpoint} in the banner`);
+    assert.equal(encrypted.code, 0, encrypted.stderr);
+    assert.match(encrypted.stdout.trim(), /^[A-Za-z0-9+/]+=*$/, 'a base64 Encryption SDK message');
     assert.match(sandbox.stdout(), /Templates\s+http:\/\/127\.0\.0\.1:\d+\/gallery/);
     assert.equal(code, 0, sandbox.stderr());
     assert.match(sandbox.stdout(), /stopping the sandbox/);
@@ -111,6 +157,52 @@ describe('npm start', { timeout: 120_000 }, () => {
 
     // Assess
     assert.equal(await sandbox.exit, 0, sandbox.stderr());
+  });
+
+  it('stops the whole sandbox (function process included) and frees every port when npm start gets SIGTERM', async () => {
+    // Prepare: `npm start` as a user runs it; one invocation, so the function process exists
+    const npm = spawn('npm', ['start', '--', '--no-build', '--no-rebuild', '--port', '0', '--smtp-port', '0'], {
+      cwd: root,
+      env: { ...ENV } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    npm.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    npm.stderr!.resume();
+    const url = await waitFor(() => /Web UI\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1], `the URL in:\n${stdout}`);
+    const ports = [...new Set([...stdout.matchAll(/(?:http|smtp):\/\/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1])))];
+    const fired = await fetch(`${url}/api/invoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ triggerSource: 'CustomEmailSender_SignUp' }) });
+    assert.equal(fired.status, 200);
+    const processes = descendants(npm.pid!);
+
+    // Act
+    process.kill(npm.pid!, 'SIGTERM');
+    const deadline = Date.now() + 15_000;
+    while ([...processes.keys()].some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+
+    // Assess
+    assert.ok([...processes.values()].some((args) => args.includes('lambda-runner')), `the function process was running:\n${[...processes.values()].join('\n')}`);
+    assert.equal(ports.length, 5, `web UI, SMTP, SMS, KMS and Cognito endpoints are printed:\n${stdout}`);
+    const left = [...processes].filter(([pid]) => isRunning(pid));
+    assert.deepEqual(left, [], 'no process of the sandbox is left');
+    for (const port of ports) assert.ok(await portIsFree(port), `port ${port} is free again`);
+  });
+
+  it('prints an access token and a link carrying it when asked to listen on every interface', async () => {
+    // Act
+    const sandbox = startSandboxProcess(['--host', '0.0.0.0', '--port', '0', '--smtp-port', '0']);
+    const link = await waitFor(() => /Web UI\s+(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(sandbox.stdout())?.[1], `the link in:\n${sandbox.stdout()}${sandbox.stderr()}`);
+    const token = /Access token\s+([\w-]+)/.exec(sandbox.stdout())?.[1];
+    const origin = new URL(link).origin;
+    const without = await fetch(`${origin}/api/state`);
+    const withToken = await fetch(`${origin}/api/state`, { headers: { authorization: `Bearer ${token}` } });
+    sandbox.child.kill('SIGINT');
+    await sandbox.exit;
+
+    // Assess
+    assert.ok(token && link.endsWith(`token=${token}`), sandbox.stdout());
+    assert.equal(without.status, 401);
+    assert.equal(withToken.status, 200);
   });
 
   it('names the port and the flag when the web port is taken', async () => {
@@ -142,8 +234,8 @@ describe('npm start', { timeout: 120_000 }, () => {
 
     // Assess
     assert.equal(await unknown.exit, 2);
-    assert.match(unknown.stderr(), /--prot/);
-    assert.match(unknown.stderr(), /Usage: npm start/);
+    assert.match(unknown.stderr(), /Unknown option --prot\. Did you mean --port\?/);
+    assert.match(unknown.stderr(), /Usage: cognito-relay sandbox/);
     assert.equal(await notANumber.exit, 2);
     assert.match(notANumber.stderr(), /--port must be a port number/);
   });

@@ -40,42 +40,32 @@ import {
   type AwsClients,
   type CommandIo,
 } from '../aws-clients.ts';
-import { parseCommandLine, type CommandOptions } from '../terminal.ts';
+import { defineCliCommand, parseCommandLine, renderCommandUsage } from '../terminal.ts';
 
 export const describe = 'Wire the relay into an existing user pool, keeping every other setting and trigger';
 
-const USAGE = `Usage: cognito-relay attach --user-pool-id <id> --function <lambda-arn> --kms-key <key-arn> [options]
+export const command = defineCliCommand({
+  meta: { name: 'attach', description: describe },
+  args: {
+    'user-pool-id': { type: 'string', valueHint: 'id', description: 'the pool, e.g. eu-west-1_AbCdEf123' },
+    function: { type: 'string', valueHint: 'arn', description: "the relay's Lambda function ARN" },
+    'kms-key': { type: 'string', valueHint: 'arn', description: 'the symmetric KMS key ARN Cognito encrypts codes with' },
+    'email-only': { type: 'boolean', default: false, description: 'set CustomEmailSender only' },
+    'sms-only': { type: 'boolean', default: false, description: 'set CustomSMSSender only' },
+    'dry-run': { type: 'boolean', default: false, description: 'show exactly what would change, change nothing' },
+    'skip-permission-check': { type: 'boolean', default: false, description: "do not read the function's resource policy (lambda:GetPolicy)" },
+    region: { type: 'string', valueHint: 'region', description: "defaults to the pool ID's region" },
+    'endpoint-url': { type: 'string', valueHint: 'url', description: 'Cognito endpoint (tests, emulators)' },
+  },
+  usage: { synopsis: '--user-pool-id <id> --function <lambda-arn> --kms-key <key-arn> [options]' },
+  run: (args, io) => run(args, io),
+});
 
-${describe}.
-
-Options:
-  --user-pool-id <id>        the pool, e.g. eu-west-1_AbCdEf123
-  --function <arn>           the relay's Lambda function ARN
-  --kms-key <arn>            the symmetric KMS key ARN Cognito encrypts codes with
-  --email-only               set CustomEmailSender only
-  --sms-only                 set CustomSMSSender only
-  --dry-run                  show exactly what would change, change nothing
-  --skip-permission-check    do not read the function's resource policy (lambda:GetPolicy)
-  --region <region>          defaults to the pool ID's region
-  --endpoint-url <url>       Cognito endpoint (tests, emulators)
-  -h, --help                 show this help
-`;
-
-const OPTIONS = {
-  'user-pool-id': { type: 'string' },
-  function: { type: 'string' },
-  'kms-key': { type: 'string' },
-  'email-only': { type: 'boolean', default: false },
-  'sms-only': { type: 'boolean', default: false },
-  'dry-run': { type: 'boolean', default: false },
-  'skip-permission-check': { type: 'boolean', default: false },
-  region: { type: 'string' },
-  'endpoint-url': { type: 'string' },
-} as const satisfies CommandOptions;
+const USAGE = renderCommandUsage(command);
 
 /** Exit codes: 0 done (or nothing to do), 1 refused or failed, 2 bad usage. */
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  const commandLine = parseCommandLine(args, OPTIONS, USAGE, io, { describeError });
+  const commandLine = parseCommandLine(args, command, io);
   if (typeof commandLine === 'number') return commandLine;
   const { values: parsed } = commandLine;
   const userPoolId = parsed['user-pool-id'];

@@ -6,39 +6,31 @@
 import { UpdateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { currentState, detachSenders, diffPaths, formatDiff, PoolConfigError, requestState, toUpdateInput } from '../pool-config.ts';
 import { createClients, describeError, destroyClients, Progress, resolveRegion, type CommandIo } from '../aws-clients.ts';
-import { parseCommandLine, type CommandOptions } from '../terminal.ts';
+import { defineCliCommand, parseCommandLine, renderCommandUsage } from '../terminal.ts';
 import { confirm, readPool } from './attach.ts';
 
 export const describe = "Remove the relay's custom senders from a user pool, keeping every other trigger";
 
-const USAGE = `Usage: cognito-relay detach --user-pool-id <id> [options]
+export const command = defineCliCommand({
+  meta: { name: 'detach', description: describe },
+  args: {
+    'user-pool-id': { type: 'string', valueHint: 'id', description: 'the pool, e.g. eu-west-1_AbCdEf123' },
+    function: { type: 'string', valueHint: 'arn', description: 'only remove senders that point at this function (recommended)' },
+    'email-only': { type: 'boolean', default: false, description: 'remove CustomEmailSender only' },
+    'sms-only': { type: 'boolean', default: false, description: 'remove CustomSMSSender only' },
+    'dry-run': { type: 'boolean', default: false, description: 'show exactly what would change, change nothing' },
+    region: { type: 'string', valueHint: 'region', description: "defaults to the pool ID's region" },
+    'endpoint-url': { type: 'string', valueHint: 'url', description: 'Cognito endpoint (tests, emulators)' },
+  },
+  usage: { synopsis: '--user-pool-id <id> [options]' },
+  run: (args, io) => run(args, io),
+});
 
-${describe}.
-
-Options:
-  --user-pool-id <id>   the pool, e.g. eu-west-1_AbCdEf123
-  --function <arn>      only remove senders that point at this function (recommended)
-  --email-only          remove CustomEmailSender only
-  --sms-only            remove CustomSMSSender only
-  --dry-run             show exactly what would change, change nothing
-  --region <region>     defaults to the pool ID's region
-  --endpoint-url <url>  Cognito endpoint (tests, emulators)
-  -h, --help            show this help
-`;
-
-const OPTIONS = {
-  'user-pool-id': { type: 'string' },
-  function: { type: 'string' },
-  'email-only': { type: 'boolean', default: false },
-  'sms-only': { type: 'boolean', default: false },
-  'dry-run': { type: 'boolean', default: false },
-  region: { type: 'string' },
-  'endpoint-url': { type: 'string' },
-} as const satisfies CommandOptions;
+const USAGE = renderCommandUsage(command);
 
 /** Exit codes: 0 done (or nothing to do), 1 failed, 2 bad usage. */
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  const commandLine = parseCommandLine(args, OPTIONS, USAGE, io, { describeError });
+  const commandLine = parseCommandLine(args, command, io);
   if (typeof commandLine === 'number') return commandLine;
   const { values: parsed } = commandLine;
   const userPoolId = parsed['user-pool-id'];

@@ -17,31 +17,28 @@ import {
   type AwsClients,
   type CommandIo,
 } from '../aws-clients.ts';
-import { parseCommandLine, type CommandOptions } from '../terminal.ts';
+import { defineCliCommand, parseCommandLine, renderCommandUsage } from '../terminal.ts';
 import { readInvokePermission, readPool } from './attach.ts';
 
 export const describe = "Check a user pool's custom sender wiring end to end and explain what to fix";
 
-const USAGE = `Usage: cognito-relay doctor --user-pool-id <id> [options]
-
-${describe}.
-
-Options:
-  --user-pool-id <id>   the pool, e.g. eu-west-1_AbCdEf123
-  --region <region>     defaults to the pool ID's region
-  --endpoint-url <url>  Cognito endpoint (tests, emulators)
-  -h, --help            show this help
-
-Needs read access: cognito-idp:DescribeUserPool, kms:DescribeKey, lambda:GetPolicy,
+export const command = defineCliCommand({
+  meta: { name: 'doctor', description: describe },
+  args: {
+    'user-pool-id': { type: 'string', valueHint: 'id', description: 'the pool, e.g. eu-west-1_AbCdEf123' },
+    region: { type: 'string', valueHint: 'region', description: "defaults to the pool ID's region" },
+    'endpoint-url': { type: 'string', valueHint: 'url', description: 'Cognito endpoint (tests, emulators)' },
+  },
+  usage: {
+    synopsis: '--user-pool-id <id> [options]',
+    footer: `Needs read access: cognito-idp:DescribeUserPool, kms:DescribeKey, lambda:GetPolicy,
 lambda:GetFunctionConfiguration, lambda:GetFunctionEventInvokeConfig.
-Exit code 0 when everything checked is right, 1 when something is wrong.
-`;
+Exit code 0 when everything checked is right, 1 when something is wrong.`,
+  },
+  run: (args, io) => run(args, io),
+});
 
-const OPTIONS = {
-  'user-pool-id': { type: 'string' },
-  region: { type: 'string' },
-  'endpoint-url': { type: 'string' },
-} as const satisfies CommandOptions;
+const USAGE = renderCommandUsage(command);
 
 /** The runtime and handler the build contract produces (dist/lambda.zip). */
 export const EXPECTED_RUNTIME = 'nodejs22.x';
@@ -66,7 +63,7 @@ class Report {
 }
 
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  const commandLine = parseCommandLine(args, OPTIONS, USAGE, io, { describeError });
+  const commandLine = parseCommandLine(args, command, io);
   if (typeof commandLine === 'number') return commandLine;
   const { values: parsed } = commandLine;
   const userPoolId = parsed['user-pool-id'];

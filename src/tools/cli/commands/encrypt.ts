@@ -7,50 +7,47 @@ import type { CognitoCodeFormat } from '../../local/cognito-encrypt.ts';
 import { keyArnProblem, regionOfKeyArn } from '../../../runtime/crypto/key-arn.ts';
 import { sampleEvent } from '../../local/sample-events.ts';
 import { escapeLikeCognito, resolveTrigger } from '../../local/scenario.ts';
-import { parseCommandLine, readAll, spinner, UsageError, type CliIo, type CommandOptions } from '../terminal.ts';
+import { defineCliCommand, parseCommandLine, readAll, renderCommandUsage, spinner, UsageError, type CliIo } from '../terminal.ts';
 
 export const describe = 'Encrypt a code exactly as Cognito does (for tests, replays and emulators)';
 
-const USAGE = `Usage: cognito-relay encrypt --key-arn <arn> --pool-id <id> [--code <code>] [options]
-
-${describe}: AWS Encryption SDK message format v1, algorithm suite 0x0378 (signed, not key
+export const command = defineCliCommand({
+  meta: { name: 'encrypt', description: describe },
+  args: {
+    'key-arn': { type: 'string', valueHint: 'arn', description: 'full ARN of the KMS key (a key id or alias is refused, as Cognito does)' },
+    'pool-id': { type: 'string', valueHint: 'id', description: 'the user pool id bound in the encryption context, e.g. eu-west-1_AbCdEf123' },
+    code: { type: 'string', valueHint: 'code', description: 'the plaintext code; read from stdin when not given (one trailing newline dropped)' },
+    'endpoint-url': { type: 'string', valueHint: 'url', description: 'KMS endpoint, e.g. a local stand-in (default: AWS_ENDPOINT_URL_KMS, else AWS)' },
+    region: { type: 'string', valueHint: 'region', description: "default: the key ARN's region" },
+    format: { type: 'enum', options: ['cognito', 'v2'], default: 'cognito', valueHint: 'format', description: 'cognito (default) or v2: format v2, suite 0x0578, no context, as some emulators send' },
+    event: {
+      type: 'string',
+      valueHint: 'trigger',
+      description: 'print a whole Cognito event carrying the code (e.g. CustomEmailSender_SignUp);\nAdminCreateUser passwords get Cognito\'s &lt; &gt; escaping',
+    },
+  },
+  usage: {
+    synopsis: '--key-arn <arn> --pool-id <id> [--code <code>] [options]',
+    details: `AWS Encryption SDK message format v1, algorithm suite 0x0378 (signed, not key
 committing), one data key under your KMS key, encryption context {"userpool-id": "<pool id>"}.
-Prints the base64 message, as Cognito puts it in event.request.code.
-
-Options:
-  --key-arn <arn>       full ARN of the KMS key (a key id or alias is refused, as Cognito does)
-  --pool-id <id>        the user pool id bound in the encryption context, e.g. eu-west-1_AbCdEf123
-  --code <code>         the plaintext code; read from stdin when not given (one trailing newline dropped)
-  --endpoint-url <url>  KMS endpoint, e.g. a local stand-in (default: AWS_ENDPOINT_URL_KMS, else AWS)
-  --region <region>     default: the key ARN's region
-  --format <format>     cognito (default) or v2: format v2, suite 0x0578, no context, as some emulators send
-  --event <trigger>     print a whole Cognito event carrying the code (e.g. CustomEmailSender_SignUp);
-                        AdminCreateUser passwords get Cognito's &lt; &gt; escaping
-  -h, --help            show this help
-
-Credentials: the AWS SDK's usual chain (AWS_PROFILE, AWS_ACCESS_KEY_ID…), with kms:Encrypt and
+Prints the base64 message, as Cognito puts it in event.request.code.`,
+    footer: `Credentials: the AWS SDK's usual chain (AWS_PROFILE, AWS_ACCESS_KEY_ID…), with kms:Encrypt and
 kms:GenerateDataKey on the key.
 
 Examples:
   cognito-relay encrypt --key-arn arn:aws:kms:eu-west-1:111122223333:key/1234abcd-… \\
     --pool-id eu-west-1_AbCdEf123 --code 123456
-  echo 123456 | cognito-relay encrypt --key-arn … --pool-id … --event CustomSMSSender_SignUp > event.json
-`;
+  echo 123456 | cognito-relay encrypt --key-arn … --pool-id … --event CustomSMSSender_SignUp > event.json`,
+  },
+  run: (args, io) => run(args, io),
+});
 
-const OPTIONS = {
-  'key-arn': { type: 'string' },
-  'pool-id': { type: 'string' },
-  code: { type: 'string' },
-  'endpoint-url': { type: 'string' },
-  region: { type: 'string' },
-  format: { type: 'string', default: 'cognito' },
-  event: { type: 'string' },
-} as const satisfies CommandOptions;
+const USAGE = renderCommandUsage(command);
 
 const POOL_ID = /^[a-z]{2}(?:-[a-z]+)+-\d+_[0-9A-Za-z]+$/;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const commandLine = parseCommandLine(args, OPTIONS, USAGE, io);
+  const commandLine = parseCommandLine(args, command, io);
   if (typeof commandLine === 'number') return commandLine;
   const { values } = commandLine;
 

@@ -15,48 +15,37 @@ import {
 } from '../../../runtime/templates/index.ts';
 import { BUILTIN_TEMPLATES_DIR, userTemplatesDir } from '../../../runtime/templates/paths.ts';
 import { resolveTrigger } from '../../local/scenario.ts';
-import { UsageError, keyValues, parseCommandLine, type CliIo, type CommandOptions } from '../terminal.ts';
+import { UsageError, defineCliCommand, keyValues, parseCommandLine, renderCommandUsage, type CliIo } from '../terminal.ts';
 
 export const describe = 'Render a template with sample values, to stdout or a file';
 
 const PARTS = ['all', 'subject', 'html', 'text', 'sms', 'json'] as const;
 type Part = (typeof PARTS)[number];
 
-const USAGE = `Usage: cognito-relay preview <trigger> [options]
-
-${describe}. Uses the relay's own renderer over your templates
-folder (TEMPLATES_DIR, else ./templates) and the built-in templates.
-
-Arguments:
-  <trigger>            SignUp, ForgotPassword, AdminCreateUser… or a full trigger source
-                       (CustomSMSSender_SignUp renders the SMS)
-
-Options:
-  --sms                the SMS message of that trigger
-  --locale <tag>       the locale to render, e.g. fr or pt-BR (default: DEFAULT_LOCALE, else en)
-  --part <part>        ${PARTS.join(' | ')} (default: all; html when --out ends in .html)
-  --out <file>         write to this file instead of stdout
-  --var <key=value>    replace a sample value; repeat for more, dots for nesting
-                       (e.g. --var code=000000 --var user.given_name=Grace)
-  --templates <dir>    your templates folder (default: TEMPLATES_DIR, else ./templates)
-  --app-name <name>    the app name in the messages (default: APP_NAME, else Example)
-  -h, --help           show this help
-
-Examples:
+export const command = defineCliCommand({
+  meta: { name: 'preview', description: describe },
+  args: {
+    trigger: { type: 'positional', required: false, description: 'SignUp, ForgotPassword, AdminCreateUser… or a full trigger source\n(CustomSMSSender_SignUp renders the SMS)' },
+    sms: { type: 'boolean', default: false, description: 'the SMS message of that trigger' },
+    locale: { type: 'string', valueHint: 'tag', description: 'the locale to render, e.g. fr or pt-BR (default: DEFAULT_LOCALE, else en)' },
+    part: { type: 'string', valueHint: 'part', description: `${PARTS.join(' | ')} (default: all; html when --out ends in .html)` },
+    out: { type: 'string', valueHint: 'file', description: 'write to this file instead of stdout' },
+    var: { type: 'string', multiple: true, valueHint: 'key=value', description: 'replace a sample value; repeat for more, dots for nesting\n(e.g. --var code=000000 --var user.given_name=Grace)' },
+    templates: { type: 'string', valueHint: 'dir', description: 'your templates folder (default: TEMPLATES_DIR, else ./templates)' },
+    'app-name': { type: 'string', valueHint: 'name', description: 'the app name in the messages (default: APP_NAME, else Example)' },
+  },
+  usage: {
+    details: `Uses the relay's own renderer over your templates folder (TEMPLATES_DIR, else ./templates)
+and the built-in templates.`,
+    footer: `Examples:
   cognito-relay preview SignUp --locale fr
   cognito-relay preview ForgotPassword --out forgot.html
-  cognito-relay preview SignUp --sms --var code=424242
-`;
+  cognito-relay preview SignUp --sms --var code=424242`,
+  },
+  run: (args, io) => run(args, io),
+});
 
-const OPTIONS = {
-  sms: { type: 'boolean', default: false },
-  locale: { type: 'string' },
-  part: { type: 'string' },
-  out: { type: 'string' },
-  var: { type: 'string', multiple: true },
-  templates: { type: 'string' },
-  'app-name': { type: 'string' },
-} as const satisfies CommandOptions;
+const USAGE = renderCommandUsage(command);
 
 function setPath(target: Record<string, unknown>, path: string, value: string): void {
   const keys = path.split('.');
@@ -69,7 +58,7 @@ function setPath(target: Record<string, unknown>, path: string, value: string): 
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandLine(args, OPTIONS, USAGE, io, { allowPositionals: true });
+  const parsed = parseCommandLine(args, command, io);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
 

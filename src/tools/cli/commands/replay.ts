@@ -12,7 +12,7 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message as SqsMessage } from '@aws-sdk/client-sqs';
 import { bootstrap, type Bootstrapped } from '../../../runtime/core/bootstrap.ts';
 import type { CommandIo } from '../aws-clients.ts';
-import { parseCommandLine, type CommandOptions } from '../terminal.ts';
+import { defineCliCommand, parseCommandLine, renderCommandUsage } from '../terminal.ts';
 import { findTrigger, type TriggerName } from '../../../runtime/cognito/triggers.ts';
 import { ConfigError } from '../../../runtime/errors.ts';
 import { createLogger } from '../../../runtime/observability/logger.ts';
@@ -21,30 +21,25 @@ import { noMetrics } from '../../../runtime/observability/metrics.ts';
 
 export const describe = 'Re-drive failed events from the on-failure queue through the relay';
 
-const USAGE = `Usage: cognito-relay replay --queue-url <url> [options]
-
-${describe}.
-
-Options:
-  --queue-url <url>    the SQS queue of the function's on-failure destination (or dead-letter queue)
-  --max <n>            replay at most n events (default 100)
-  --dry-run            list the events and what would happen; send nothing, delete nothing
-  --include-expired    also send events older than their code's validity
-  --region <region>    defaults to the queue URL's region, then AWS_REGION
-  -h, --help           show this help
-
-Runs with the function's own settings (KMS_KEY_ARN, EMAIL_PROVIDER, …) from the environment,
+export const command = defineCliCommand({
+  meta: { name: 'replay', description: describe },
+  args: {
+    'queue-url': { type: 'string', valueHint: 'url', description: "the SQS queue of the function's on-failure destination (or dead-letter queue)" },
+    max: { type: 'string', default: '100', valueHint: 'n', description: 'replay at most n events' },
+    'dry-run': { type: 'boolean', default: false, description: 'list the events and what would happen; send nothing, delete nothing' },
+    'include-expired': { type: 'boolean', default: false, description: "also send events older than their code's validity" },
+    region: { type: 'string', valueHint: 'region', description: "defaults to the queue URL's region, then AWS_REGION" },
+  },
+  usage: {
+    synopsis: '--queue-url <url> [options]',
+    footer: `Runs with the function's own settings (KMS_KEY_ARN, EMAIL_PROVIDER, …) from the environment,
 and needs sqs:ReceiveMessage, sqs:DeleteMessage, kms:Decrypt on the pool's key.
-Exit code 0 when every event was delivered (or skipped), 1 when some failed, 2 on bad usage.
-`;
+Exit code 0 when every event was delivered (or skipped), 1 when some failed, 2 on bad usage.`,
+  },
+  run: (args, io) => run(args, io),
+});
 
-const OPTIONS = {
-  'queue-url': { type: 'string' },
-  max: { type: 'string', default: '100' },
-  'dry-run': { type: 'boolean', default: false },
-  'include-expired': { type: 'boolean', default: false },
-  region: { type: 'string' },
-} as const satisfies CommandOptions;
+const USAGE = renderCommandUsage(command);
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -144,7 +139,7 @@ function sqsClient(env: CommandIo['env'], region: string): SQSClient {
 type Outcome = 'delivered' | 'duplicate' | 'failed' | 'skipped' | 'unreadable' | 'listed';
 
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  const commandLine = parseCommandLine(args, OPTIONS, USAGE, io);
+  const commandLine = parseCommandLine(args, command, io);
   if (typeof commandLine === 'number') return commandLine;
   const { values: parsed } = commandLine;
   const queueUrl = parsed['queue-url'];

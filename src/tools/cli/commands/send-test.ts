@@ -7,42 +7,34 @@
 import { maskRecipient } from '../../../runtime/observability/mask.ts';
 import type { LocalStack } from '../../local/local-stack.ts';
 import { buildEvent, prepareScenario, resolveTrigger, type Scenario } from '../../local/scenario.ts';
-import { parseCommandLine, scenarioFlags, spinner, UsageError, type CliIo, type CommandOptions } from '../terminal.ts';
+import { defineCliCommand, parseCommandLine, renderCommandUsage, scenarioFlags, spinner, UsageError, type CliIo } from '../terminal.ts';
 
 export const describe = 'Send one real message through the provider configured in your environment';
 
-const USAGE = `Usage: cognito-relay send-test [trigger] --to <email or phone> [options]
-
-${describe}, with the relay's production
-pipeline: the same settings as the Lambda (EMAIL_PROVIDER, EMAIL_FROM, SENDGRID_API_KEY, SMTP_URL,
-SMS_PROVIDER, TWILIO_…). Only KMS is local: the code is encrypted with a stand-in key.
-
-Arguments:
-  [trigger]            SignUp (default), ForgotPassword, AdminCreateUser… or a full trigger source;
-                       the SMS one when --to is a phone number
-
-Options:
-  --to <recipient>     an email address, or a phone number in E.164 (+447700900123) for SMS
-  --name <given name>  given_name in the message (default Ada)
-  --locale <tag>       the user's locale, e.g. fr
-  --meta <key=value>   a clientMetadata entry; repeat for more
-  --attr <key=value>   another user attribute; repeat for more
-  --code <code>        the code to send (default: random)
-  -h, --help           show this help
-
-Example:
+export const command = defineCliCommand({
+  meta: { name: 'send-test', description: describe },
+  args: {
+    trigger: { type: 'positional', default: 'SignUp', description: 'SignUp (default), ForgotPassword, AdminCreateUser… or a full trigger source;\nthe SMS one when --to is a phone number' },
+    to: { type: 'string', valueHint: 'recipient', description: 'an email address, or a phone number in E.164 (+447700900123) for SMS' },
+    name: { type: 'string', valueHint: 'given name', description: 'given_name in the message (default Ada)' },
+    locale: { type: 'string', valueHint: 'tag', description: "the user's locale, e.g. fr" },
+    meta: { type: 'string', multiple: true, valueHint: 'key=value', description: 'a clientMetadata entry; repeat for more' },
+    attr: { type: 'string', multiple: true, valueHint: 'key=value', description: 'another user attribute; repeat for more' },
+    code: { type: 'string', valueHint: 'code', description: 'the code to send (default: random)' },
+  },
+  usage: {
+    synopsis: '[trigger] --to <email or phone> [options]',
+    details: `With the relay's production pipeline: the same settings as the Lambda (EMAIL_PROVIDER,
+EMAIL_FROM, SENDGRID_API_KEY, SMTP_URL, SMS_PROVIDER, TWILIO_…). Only KMS is local: the code is
+encrypted with a stand-in key.`,
+    footer: `Example:
   EMAIL_PROVIDER=sendgrid SENDGRID_API_KEY=SG.… EMAIL_FROM=no-reply@example.com \\
-    cognito-relay send-test --to you@example.com
-`;
+    cognito-relay send-test --to you@example.com`,
+  },
+  run: (args, io) => run(args, io),
+});
 
-const OPTIONS = {
-  to: { type: 'string' },
-  name: { type: 'string' },
-  locale: { type: 'string' },
-  meta: { type: 'string', multiple: true },
-  attr: { type: 'string', multiple: true },
-  code: { type: 'string' },
-} as const satisfies CommandOptions;
+const USAGE = renderCommandUsage(command);
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -52,7 +44,7 @@ function configuredProvider(env: CliIo['env'], channel: 'email' | 'sms'): string
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandLine(args, OPTIONS, USAGE, io, { allowPositionals: true });
+  const parsed = parseCommandLine(args, command, io);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
 

@@ -11,58 +11,46 @@ import type { LocalStack } from '../../local/local-stack.ts';
 import { buildEvent, prepareScenario, resolveTrigger, type Scenario } from '../../local/scenario.ts';
 import { emailView, type EmailView } from '../../local/views.ts';
 import type { ReceivedSms } from '../../local/sms-inbox.ts';
-import { parseCommandLine, scenarioFlags, spinner, UsageError, type CliIo, type CommandOptions } from '../terminal.ts';
+import { defineCliCommand, parseCommandLine, renderCommandUsage, scenarioFlags, spinner, UsageError, type CliIo } from '../terminal.ts';
 
 export const describe = 'Fire one Cognito trigger through the relay on this machine and print the delivered message';
 
-const USAGE = `Usage: cognito-relay simulate <trigger> [options]
-
-${describe}.
-The code is encrypted exactly as Cognito does (local KMS stand-in), then the relay decrypts,
+export const command = defineCliCommand({
+  meta: { name: 'simulate', description: describe },
+  args: {
+    trigger: {
+      type: 'positional',
+      required: false,
+      description: `SignUp, ResendCode, ForgotPassword, UpdateUserAttribute, VerifyUserAttribute,
+AdminCreateUser, Authentication, AccountTakeOverNotification, or a full
+trigger source such as CustomSMSSender_SignUp`,
+    },
+    sms: { type: 'boolean', default: false, description: 'the SMS trigger of that name (CustomSMSSender_…)' },
+    email: { type: 'string', valueHint: 'address', description: "the user's email (default ada@example.com)" },
+    phone: { type: 'string', valueHint: 'number', description: "the user's phone number in E.164 (default +14155550123)" },
+    name: { type: 'string', valueHint: 'given name', description: 'given_name (default Ada)' },
+    locale: { type: 'string', valueHint: 'tag', description: "the user's locale attribute, e.g. fr" },
+    username: { type: 'string', valueHint: 'name', description: 'event.userName (default ada)' },
+    attr: { type: 'string', multiple: true, valueHint: 'key=value', description: 'another user attribute; repeat for more (e.g. --attr custom:plan=pro)' },
+    meta: { type: 'string', multiple: true, valueHint: 'key=value', description: 'a clientMetadata entry; repeat for more (e.g. --meta locale=de)' },
+    code: { type: 'string', valueHint: 'code', description: 'the code to send (default: random)' },
+    bundle: { type: 'boolean', default: false, description: 'run the built bundle (dist/lambda/index.mjs) in its own process, as\ndeployed, instead of the sources' },
+    html: { type: 'boolean', default: false, description: 'print the HTML part instead of the text part' },
+    json: { type: 'boolean', default: false, description: 'print the event, the outcome, the message and the log lines as JSON' },
+  },
+  usage: {
+    details: `The code is encrypted exactly as Cognito does (local KMS stand-in), then the relay decrypts,
 renders your templates and delivers through its SMTP or Twilio provider to a local inbox.
-Nothing leaves this machine.
-
-Arguments:
-  <trigger>             SignUp, ResendCode, ForgotPassword, UpdateUserAttribute, VerifyUserAttribute,
-                        AdminCreateUser, Authentication, AccountTakeOverNotification, or a full
-                        trigger source such as CustomSMSSender_SignUp
-
-Options:
-  --sms                 the SMS trigger of that name (CustomSMSSender_…)
-  --email <address>     the user's email (default ada@example.com)
-  --phone <number>      the user's phone number in E.164 (default +14155550123)
-  --name <given name>   given_name (default Ada)
-  --locale <tag>        the user's locale attribute, e.g. fr
-  --username <name>     event.userName (default ada)
-  --attr <key=value>    another user attribute; repeat for more (e.g. --attr custom:plan=pro)
-  --meta <key=value>    a clientMetadata entry; repeat for more (e.g. --meta locale=de)
-  --code <code>         the code to send (default: random)
-  --bundle              run the built bundle (dist/lambda/index.mjs) in its own process, as
-                        deployed, instead of the sources
-  --html                print the HTML part instead of the text part
-  --json                print the event, the outcome, the message and the log lines as JSON
-  -h, --help            show this help
-
-Examples:
+Nothing leaves this machine.`,
+    footer: `Examples:
   cognito-relay simulate SignUp
   cognito-relay simulate ForgotPassword --sms --phone +447700900123 --meta locale=fr
-  cognito-relay simulate AdminCreateUser --code 'Tq7<mZ>2!' --html > welcome.html
-`;
+  cognito-relay simulate AdminCreateUser --code 'Tq7<mZ>2!' --html > welcome.html`,
+  },
+  run: (args, io) => run(args, io),
+});
 
-const OPTIONS = {
-  sms: { type: 'boolean', default: false },
-  email: { type: 'string' },
-  phone: { type: 'string' },
-  name: { type: 'string' },
-  locale: { type: 'string' },
-  username: { type: 'string' },
-  attr: { type: 'string', multiple: true },
-  meta: { type: 'string', multiple: true },
-  code: { type: 'string' },
-  bundle: { type: 'boolean', default: false },
-  html: { type: 'boolean', default: false },
-  json: { type: 'boolean', default: false },
-} as const satisfies CommandOptions;
+const USAGE = renderCommandUsage(command);
 
 interface Outcome {
   ok: boolean;
@@ -74,7 +62,7 @@ interface Outcome {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandLine(args, OPTIONS, USAGE, io, { allowPositionals: true });
+  const parsed = parseCommandLine(args, command, io);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
 

@@ -51,6 +51,46 @@ export function kib(bytes) {
   return bytes === undefined ? '' : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
+const fitObserver = new ResizeObserver((entries) => {
+  for (const entry of entries) for (const box of entry.target.querySelectorAll(':scope .fit')) fit(box);
+});
+
+function fit(box) {
+  const container = box.closest('.render-card, .frame-stage');
+  if (!container) return;
+  const style = getComputedStyle(container);
+  const available = container.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const natural = Number(box.dataset.width) + 2;
+  const scale = Math.min(1, available / natural);
+  const zoom = scale < 1 ? scale.toFixed(2) : '';
+  // Small moves are ignored: a zoom change can toggle the column's scrollbar, which changes the
+  // room again; reacting to that would reload the frame forever.
+  const current = Number(box.style.zoom || 1);
+  if (Math.abs(current - Number(zoom || 1)) > 0.02) {
+    box.style.zoom = zoom;
+    // Chromium does not repaint a loaded frame whose ancestor's zoom changed: load it again.
+    const frame = box.querySelector('iframe');
+    if (frame?.srcdoc) frame.srcdoc = frame.srcdoc;
+  }
+  const note = box.parentElement?.querySelector('.fit-note');
+  if (note) note.textContent = scale < 1 ? ` · shown at ${Math.floor(scale * 100)}%` : '';
+}
+
+/**
+ * Shows a frame of a fixed width (an email at 600 or 375 px) whole: scaled down with CSS zoom when
+ * its column is narrower, so a phone-width window shows the whole message instead of a clipped one.
+ */
+export function fitted(frame, width) {
+  const box = h('div', { class: 'fit', dataset: { width: String(width) } }, frame);
+  requestAnimationFrame(() => {
+    const container = box.closest('.render-card, .frame-stage');
+    if (!container) return;
+    fitObserver.observe(container);
+    fit(box);
+  });
+  return box;
+}
+
 /** A sandboxed frame for untrusted HTML: no scripts, no same-origin access, no forms. */
 export function emailFrame(html, { width, height = 560, title = 'Email HTML' } = {}) {
   const frame = h('iframe', { sandbox: '', title, class: 'email-frame', referrerpolicy: 'no-referrer' });

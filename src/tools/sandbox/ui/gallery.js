@@ -1,6 +1,6 @@
 // The template gallery: every trigger × locale rendered side by side at desktop (600 px) and
 // mobile (375 px) widths, re-rendered when a template file changes.
-import { api, clear, clock, emailFrame, events, h, renderTopbar, toast } from '/common.js';
+import { api, clear, clock, emailFrame, events, fitted, h, renderTopbar, toast } from '/common.js';
 
 const $ = (selector) => document.querySelector(selector);
 const filters = { trigger: 'all', locale: 'all', width: 'both' };
@@ -24,6 +24,12 @@ function lazyFrame(html, width, title) {
   holder._width = width;
   observer.observe(holder);
   return holder;
+}
+
+function viewport(label, html, width, title) {
+  return h('div', { class: 'viewport' },
+    h('span', { class: 'viewport-label' }, label, h('span', { class: 'fit-note' })),
+    fitted(lazyFrame(html, width, title), width));
 }
 
 function chipGroup(container, name, options) {
@@ -60,8 +66,8 @@ function card(entry) {
         email ? Object.entries(email.sources).map(([file, source]) => sourceItem(file, source)) : null,
         entry.sms ? sourceItem('sms.txt', entry.sms.source) : null),
       email ? h('details', { class: 'text-toggle' }, h('summary', {}, 'Text part'), h('pre', { class: 'text-part' }, email.text)) : null),
-    email && showDesktop ? h('div', { class: 'viewport' }, h('span', { class: 'viewport-label' }, 'Desktop · 600 px'), lazyFrame(email.html, 600, `${title} desktop`)) : null,
-    email && showMobile ? h('div', { class: 'viewport' }, h('span', { class: 'viewport-label' }, 'Mobile · 375 px'), lazyFrame(email.html, 375, `${title} mobile`)) : null,
+    email && showDesktop ? viewport('Desktop · 600 px', email.html, 600, `${title} desktop`) : null,
+    email && showMobile ? viewport('Mobile · 375 px', email.html, 375, `${title} mobile`) : null,
     entry.errors.length ? h('div', { class: 'error-box render-error' }, h('strong', {}, 'This template does not render'), entry.errors.map((e) => h('p', {}, e))) : null);
 }
 

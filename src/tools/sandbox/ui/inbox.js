@@ -1,6 +1,6 @@
 // The inbox page: the form that fires a trigger, the feed of invocations and messages, and the
 // detail of one (the delivered email or SMS, the handler's log lines and timings).
-import { api, clear, clock, emailFrame, events, h, kib, ms, renderTopbar, toast } from '/common.js';
+import { api, clear, clock, emailFrame, events, fitted, h, kib, ms, renderTopbar, toast } from '/common.js';
 
 const SENT_BY = {
   SignUp: 'Sent after SignUp and managed-login sign-up.',
@@ -46,9 +46,17 @@ function updateFormForTrigger() {
   const trigger = selectedTrigger();
   const ato = trigger.name === 'AccountTakeOverNotification';
   $('#ato-box').hidden = !ato;
-  $('#code').disabled = ato;
+  // ATO carries no code: keep what the user typed for the other triggers, show why it is empty.
+  const code = $('#code');
+  if (ato && !code.disabled) {
+    code.dataset.kept = code.value;
+    code.value = '';
+  } else if (!ato && code.disabled) {
+    code.value = code.dataset.kept ?? '';
+  }
+  code.disabled = ato;
   $('#code-label').textContent = trigger.codeIsTemporaryPassword ? 'Temporary password' : 'Code';
-  $('#code').placeholder = ato ? 'none: Cognito sends null' : trigger.codeIsTemporaryPassword ? 'random password' : 'random 6 digits';
+  $('#code').placeholder = ato ? 'none (null)' : trigger.codeIsTemporaryPassword ? 'random password' : 'random 6 digits';
   $('#trigger-hint').textContent = SENT_BY[trigger.name] ?? '';
   const target = state.channels[trigger.channel];
   $('#fire-label').textContent = target.local
@@ -114,7 +122,13 @@ function buildForm() {
   });
   updateFormForTrigger();
 
+  renderEnv();
+}
+
+/** The function box under the form, with the last rebuild's error while it stands. */
+function renderEnv() {
   const bundle = state.bundle;
+  const failed = state.lastBuild && !state.lastBuild.ok ? state.lastBuild : undefined;
   $('#pipeline-hint').replaceChildren(
     'Encrypted exactly as Cognito does (ESDK v1, suite 0x0378, ', h('code', {}, 'userpool-id'), '), then handled by ', h('code', {}, 'dist/lambda/index.mjs'), ', the bundle that ships.');
   clear($('#env-box'),
@@ -125,7 +139,10 @@ function buildForm() {
       h('dt', {}, 'KMS key'), h('dd', { class: 'mono' }, state.keyArn),
       h('dt', {}, 'User pool'), h('dd', { class: 'mono' }, state.userPoolId),
       h('dt', {}, 'SMTP'), h('dd', { class: 'mono' }, state.smtpUrl)),
-    state.notes.map((note) => h('p', { class: 'callout callout-warn' }, note)));
+    state.notes.map((note) => h('p', { class: 'callout callout-warn' }, note)),
+    failed ? h('div', { class: 'callout callout-bad', id: 'build-error' },
+      h('strong', {}, 'The last rebuild failed; the previous bundle keeps running.'),
+      h('pre', { class: 'build-error' }, failed.message)) : null);
 }
 
 async function fire() {
@@ -248,7 +265,7 @@ function tabs(definitions) {
 
 function htmlPreview(html) {
   const stage = h('div', { class: 'frame-stage' });
-  const show = (width) => clear(stage, emailFrame(html, { width, height: 620 }));
+  const show = (width) => clear(stage, width ? fitted(emailFrame(html, { width, height: 620 }), width) : emailFrame(html, { height: 620 }));
   const sizes = [['Desktop', 600], ['Mobile', 375], ['Fit', undefined]];
   const buttons = sizes.map(([label, width], index) => h('button', {
     type: 'button',
@@ -263,13 +280,15 @@ function htmlPreview(html) {
   return [h('div', { class: 'segmented' }, buttons), stage];
 }
 
-function codeCheck(record, haystack) {
+/** One pill per part of this message (HTML, text, SMS), from the server's check of every part. */
+function codeCheck(record, messageId, kinds) {
   if (!record || record.code === null) return null;
-  const found = haystack.includes(record.code);
+  const parts = (record.codeCheck?.parts ?? []).filter((part) => part.messageId === messageId && kinds.includes(part.part));
   return h('div', { class: 'code-check' },
     h('span', {}, record.trigger === 'AdminCreateUser' ? 'Temporary password sent' : 'Code sent'),
     h('code', {}, record.code),
-    h('span', { class: `pill ${found ? 'pill-ok' : 'pill-bad'}` }, found ? '✓ in the message' : '✗ not in the message'));
+    parts.map((part) => h('span', { class: `pill ${part.found ? 'pill-ok' : 'pill-bad'}`, 'data-part': part.part },
+      `${part.found ? '✓' : '✗'} ${part.found ? 'in' : 'not in'} the ${kinds.length > 1 ? part.part.replace('email ', '') : 'message'}`)));
 }
 
 function emailCard(email, record) {
@@ -281,7 +300,7 @@ function emailCard(email, record) {
         h('dt', {}, 'To'), h('dd', {}, email.to),
         h('dt', {}, 'Received'), h('dd', {}, `${new Date(email.receivedAt).toLocaleString()} · ${kib(email.sizeBytes)}`)),
       record ? badges(record) : null,
-      codeCheck(record, `${email.text ?? ''}`)),
+      codeCheck(record, email.id, ['email HTML', 'email text'])),
     tabs([
       { label: 'HTML', render: () => (email.html ? htmlPreview(email.html) : h('p', { class: 'hint' }, 'This message has no HTML part.')) },
       { label: 'Text', render: () => h('pre', { class: 'text-part' }, email.text ?? '(no text part)') },
@@ -298,7 +317,7 @@ function smsCard(sms, record) {
         h('dt', {}, 'From'), h('dd', {}, sms.from),
         h('dt', {}, 'SID'), h('dd', { class: 'mono' }, sms.sid)),
       record ? badges(record) : null,
-      codeCheck(record, sms.body)),
+      codeCheck(record, sms.id, ['SMS'])),
     h('div', { class: 'card-body' },
       h('div', { class: 'phone' },
         h('div', { class: 'phone-head' }, h('strong', {}, sms.from), 'Text message · now'),
@@ -353,8 +372,8 @@ function invocationCard(record) {
         timing('Max memory', t.maxMemoryMb ? `${t.maxMemoryMb} MB` : '–')),
       h('div', { class: 'subhead' }, h('span', {}, `Log lines (${record.logs.length})`), h('span', { class: 'hint', style: 'margin:0' }, 'stdout of the function, as CloudWatch would get it')),
       h('ul', { class: 'logs' },
-        record.logs.length === 0 ? h('li', { class: 'log' }, h('span'), h('span'), h('span', { class: 'hint' }, 'The handler wrote nothing.')) : record.logs.map(logRow),
-        h('li', { class: 'log report' }, h('span'), h('span', { class: 'level level-REPORT' }, 'REPORT'), h('span', {}, report.replace(/^REPORT /, '')))),
+        record.logs.length === 0 ? h('li', { class: 'log' }, h('span', { class: 'log-offset' }), h('span'), h('span', { class: 'hint' }, 'The handler wrote nothing.')) : record.logs.map(logRow),
+        h('li', { class: 'log report' }, h('span', { class: 'log-offset' }), h('span', { class: 'level level-REPORT' }, 'REPORT'), h('span', {}, report.replace(/^REPORT /, '')))),
       h('details', { class: 'text-toggle' },
         h('summary', {}, 'Event sent to the handler'),
         h('pre', { class: 'json' }, JSON.stringify(record.event, null, 2)))));
@@ -411,10 +430,14 @@ async function main() {
     invocation: () => refresh(),
     message: () => refresh(),
     cleared: () => refresh(),
-    bundle: (data) => {
+    bundle: async (data) => {
       if (data.state === 'building') toast('Templates changed: rebuilding the bundle…');
       else if (data.state === 'rebuilt') toast('Bundle rebuilt; the next call is a cold start.');
-      else toast(`The bundle did not build: ${data.message}`, 'bad');
+      else toast('The bundle did not build; the previous one keeps running.', 'bad');
+      if (data.state !== 'building') {
+        state = await api('/api/state');
+        renderEnv();
+      }
     },
   });
 }
