@@ -32,35 +32,47 @@ export const LANDING_FILES: Readonly<Record<string, string>> = {
 };
 
 
+const HEADERS = {
+  'cache-control': 'no-cache',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+
 /**
- * A request handler for the page under `basePath` (default `/`). Answers true when it served the
- * request, false when the path is not one of its files (the caller may serve something else).
- * Only GET and HEAD: the page never posts to its own host.
+ * The page's answer to one request under `basePath`: `undefined` when the path is not one of its
+ * files (the caller serves something else), 405 for anything but GET and HEAD (the page never
+ * posts to its own host). Fetch-style, so it mounts in Hono as is:
+ *
+ * @example
+ * const landing = createLandingFetchHandler({ config, basePath: '/landing/' });
+ * app.get('/landing/*', (c) => landing(c.req.raw) ?? c.notFound());
  */
-export function createLandingHandler(options: { config: LandingConfig; basePath?: string }): (request: IncomingMessage, response: ServerResponse) => boolean {
+export function createLandingFetchHandler(options: { config: LandingConfig; basePath?: string }): (request: Request) => Response | undefined {
   const base = (options.basePath ?? '/').replace(/\/?$/, '/');
   const files = new Map<string, { type: string; body: Buffer }>();
   for (const [name, type] of Object.entries(LANDING_FILES)) files.set(name, { type, body: readFileSync(new URL(name, import.meta.url)) });
-  return (request, response) => {
-    const path = (request.url ?? '/').split(/[?#]/)[0] ?? '/';
-    if (!path.startsWith(base) && path !== base.slice(0, -1)) return false;
+  return (request) => {
+    const path = new URL(request.url).pathname;
+    if (!path.startsWith(base) && path !== base.slice(0, -1)) return undefined;
     const name = path.slice(base.length) || 'index.html';
     // config.json is written per request, so a caller may fill in endpoints known only later.
     const file = name === 'config.json' ? { type: 'application/json', body: Buffer.from(JSON.stringify(options.config)) } : files.get(name);
-    if (!file) return false;
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return true;
-    }
-    response.writeHead(200, {
-      'content-type': file.type,
-      'content-length': file.body.length,
-      'cache-control': 'no-cache',
-      'referrer-policy': 'no-referrer',
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-    });
-    response.end(request.method === 'HEAD' ? undefined : file.body);
+    if (!file) return undefined;
+    if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
+    const body = request.method === 'HEAD' ? null : new Uint8Array(file.body);
+    return new Response(body, { status: 200, headers: { ...HEADERS, 'content-type': file.type, 'content-length': String(file.body.length) } });
+  };
+}
+
+/** The same for node:http servers: answers true when it served the request. */
+export function createLandingHandler(options: { config: LandingConfig; basePath?: string }): (request: IncomingMessage, response: ServerResponse) => Promise<boolean> {
+  const answer = createLandingFetchHandler(options);
+  return async (request, response) => {
+    const result = answer(new Request(new URL(request.url ?? '/', 'http://landing.invalid'), { method: request.method ?? 'GET' }));
+    if (!result) return false;
+    response.writeHead(result.status, Object.fromEntries(result.headers));
+    response.end(Buffer.from(await result.arrayBuffer()));
     return true;
   };
 }
@@ -76,7 +88,11 @@ export async function startLandingServer(options: { config: LandingConfig; port?
   const handle = createLandingHandler({ config: options.config });
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
-    if (!handle(request, response)) response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    handle(request, response)
+      .then((served) => {
+        if (!served) response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      })
+      .catch(() => response.writeHead(500).end());
   });
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startLandingServer, type LandingServer } from '../../src/landing/serve.ts';
+import { createLandingFetchHandler, startLandingServer, type LandingServer } from '../../src/landing/serve.ts';
 
 type Landing = {
   parseLink(hash: string): Record<string, string> | undefined;
@@ -81,5 +81,20 @@ describe('landing page file server', () => {
     assert.equal((await fetch(new URL('landing.js', server.url))).headers.get('content-type'), 'text/javascript; charset=utf-8');
     assert.equal((await fetch(server.url, { method: 'POST', body: 'x' })).status, 405);
     assert.equal((await fetch(new URL('serve.ts', server.url))).status, 404, 'only the page files, not the folder');
+  });
+});
+
+describe('landing page fetch handler (to mount in a Hono app such as the sandbox)', () => {
+  it('answers under its base path only, leaving every other path to the caller', async () => {
+    const config = { cognitoEndpoint: '' };
+    const handle = createLandingFetchHandler({ config, basePath: '/landing' });
+    config.cognitoEndpoint = 'http://127.0.0.1:9229/';
+    const page = handle(new Request('http://sandbox.local/landing/'));
+    const json = handle(new Request('http://sandbox.local/landing/config.json'));
+    assert.equal(page?.status, 200);
+    assert.match((await page?.text()) ?? '', /<main class="card" id="app"/);
+    assert.deepEqual(await json?.json(), { cognitoEndpoint: 'http://127.0.0.1:9229/' }, 'config read at request time');
+    assert.equal(handle(new Request('http://sandbox.local/api/state')), undefined);
+    assert.equal(handle(new Request('http://sandbox.local/landing/nope.js')), undefined);
   });
 });
