@@ -20,6 +20,7 @@ export {
   TEMPLATE_VARIABLES,
   buildTemplateVariables,
   checkLinkBaseUrl,
+  linkBaseUrlProblem,
   sampleTemplateVariables,
   type LinkAction,
   type LinkVariables,

@@ -180,25 +180,32 @@ function buildLink(input: TemplateVariablesInput): LinkVariables | undefined {
 }
 
 /**
- * Checks LINK_BASE_URL: an absolute https URL (http only on loopback, for local stacks), without
- * credentials or a fragment (the relay writes the fragment). Returns the URL as given, or throws
- * an Error whose message names the setting and says what to fix.
+ * What is wrong with a LINK_BASE_URL value, or undefined when it is fine: an absolute https URL
+ * (http only on loopback, for local stacks), without credentials or a fragment (the relay writes
+ * the fragment). The message names the setting and says what to fix.
  *
- * @example checkLinkBaseUrl('https://acme.example/verify') // 'https://acme.example/verify'
+ * @example linkBaseUrlProblem('http://acme.example/') // 'LINK_BASE_URL must use https (…)'
  */
-export function checkLinkBaseUrl(value: string, setting = 'LINK_BASE_URL'): string {
+export function linkBaseUrlProblem(value: string, setting = 'LINK_BASE_URL'): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`${setting} must be an absolute URL, e.g. https://acme.example/verify`);
+    return `${setting} must be an absolute URL, e.g. https://acme.example/verify`;
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new Error(`${setting} must use https (http is accepted only for localhost / 127.0.0.1 / [::1])`);
+    return `${setting} must use https (http is accepted only for localhost / 127.0.0.1 / [::1])`;
   }
-  if (url.username || url.password) throw new Error(`${setting} must not contain credentials`);
-  if (value.includes('#')) throw new Error(`${setting} must not contain a fragment (#…): the relay writes the fragment`);
+  if (url.username || url.password) return `${setting} must not contain credentials`;
+  if (value.includes('#')) return `${setting} must not contain a fragment (#…): the relay writes the fragment`;
+  return undefined;
+}
+
+/** `linkBaseUrlProblem` as a guard: returns the URL, or throws an Error with the problem. */
+export function checkLinkBaseUrl(value: string, setting = 'LINK_BASE_URL'): string {
+  const problem = linkBaseUrlProblem(value, setting);
+  if (problem) throw new Error(problem);
   return value;
 }
 
