@@ -22,30 +22,35 @@ export interface ScriptedResponse {
   delayMs?: number;
 }
 
+/** A response computed from the request (e.g. an error page that echoes it). */
+export type Responder = ScriptedResponse | ((request: RecordedRequest) => ScriptedResponse);
+
 export interface FakeProvider {
   url: string;
   requests: RecordedRequest[];
   /** Responses used in order; the last one repeats. */
-  script(...responses: ScriptedResponse[]): void;
+  script(...responses: Responder[]): void;
   close(): Promise<void>;
 }
 
 export async function startFakeProvider(defaultResponse: ScriptedResponse): Promise<FakeProvider> {
-  let queue: ScriptedResponse[] = [defaultResponse];
+  let queue: Responder[] = [defaultResponse];
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push({
+      const recorded: RecordedRequest = {
         method: req.method ?? '',
         path: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         receivedAt: Date.now(),
-      });
-      const response = (queue.length > 1 ? queue.shift() : queue[0]) as ScriptedResponse;
+      };
+      requests.push(recorded);
+      const next = (queue.length > 1 ? queue.shift() : queue[0]) as Responder;
+      const response = typeof next === 'function' ? next(recorded) : next;
       const answer = () => {
         const body = typeof response.body === 'object' ? JSON.stringify(response.body) : (response.body ?? '');
         const headers = { ...(typeof response.body === 'object' ? { 'content-type': 'application/json' } : {}), ...response.headers };

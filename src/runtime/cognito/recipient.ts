@@ -8,8 +8,33 @@ import type { Channel } from './triggers.ts';
 
 export type UserLookup = (userPoolId: string, userName: string) => Promise<Record<string, string>>;
 
-const EMAIL = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
+
+// RFC 5321/5322 dot-atom on both sides (RFC 6531 letters allowed), nothing else: no quoted local
+// part, no comment, no group, no domain literal. Mailers parse anything beyond that — nodemailer
+// turns `a:b@x.com;` into a group, drops NUL and control characters, moves `(…)` into the name —
+// so the address they send to would no longer be the one Cognito verified.
+const ALNUM = '\\p{L}\\p{N}\\p{M}';
+const ATOM = `[${ALNUM}!#$%&'*+/=?^_\`{|}~-]+`;
+const LABEL = `[${ALNUM}](?:[${ALNUM}-]*[${ALNUM}])?`;
+const DOT_ATOM_ADDRESS = new RegExp(`^${ATOM}(?:\\.${ATOM})*@${LABEL}(?:\\.${LABEL})+$`, 'u');
+const CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const REINTERPRETED = /[\s:;\\"<>()[\],]/u;
+
+/**
+ * Why `email` cannot be sent to exactly as it is, or undefined when it can. Never echoes the
+ * address (it is personal data).
+ */
+export function emailAddressProblem(email: string): string | undefined {
+  // RFC 5321 limits; checked first so the pattern below only ever sees short input.
+  if (email.length > 254 || email.lastIndexOf('@') > 64) return 'is longer than an email address may be';
+  if (CONTROL.test(email)) return 'contains a control or invisible character (e.g. NUL), which mailers drop or rewrite';
+  if (REINTERPRETED.test(email)) {
+    return 'contains white space or a character a mailer would reinterpret (: ; \\ " < > ( ) [ ] ,)';
+  }
+  if (!DOT_ATOM_ADDRESS.test(email)) return 'is not an email address like name@example.com';
+  return undefined;
+}
 
 /** AdminGetUser through the AWS SDK, loaded only the first time an event needs it. */
 export function createUserLookup(region: string): UserLookup {
@@ -69,6 +94,8 @@ export async function findRecipient(input: {
     if (!email) throw new RecipientError('the user has no email attribute, so there is nobody to send this email to');
     attributes = { ...looked, ...userAttributes };
   }
-  if (!EMAIL.test(email)) throw new EventError('request.userAttributes.email', 'is not an email address');
+  const problem = emailAddressProblem(email);
+  if (problem) throw new EventError('request.userAttributes.email', problem);
+  // Byte for byte the attribute Cognito verified: never trimmed, normalised or re-encoded.
   return { to: email, attributes };
 }

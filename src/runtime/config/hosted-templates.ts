@@ -27,31 +27,34 @@ export interface HostedTemplateLookup {
 }
 
 /** Parses the mapping; returns problems (one sentence each) instead of throwing. */
-export function parseHostedTemplates(json: string | undefined, source: string): { lookup: HostedTemplateLookup; problems: string[] } {
-  if (!json?.trim()) return { lookup: { find: () => undefined }, problems: [] };
+export function parseHostedTemplates(
+  json: string | undefined,
+  source: string,
+): { lookup: HostedTemplateLookup; problems: string[]; map: HostedTemplateMap } {
+  if (!json?.trim()) return { lookup: { find: () => undefined }, problems: [], map: {} };
   let raw: unknown;
   try {
     raw = JSON.parse(json);
   } catch (error) {
-    return { lookup: { find: () => undefined }, problems: [`${source} is not valid JSON (${(error as Error).message})`] };
+    return { lookup: { find: () => undefined }, problems: [`${source} is not valid JSON (${(error as Error).message})`], map: {} };
   }
   const parsed = v.safeParse(Schema, raw);
   if (!parsed.success) {
     const issue = parsed.issues[0];
     const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
-    return { lookup: { find: () => undefined }, problems: [`${source}${path ? `.${path}` : ''}: ${issue.message}`] };
+    return { lookup: { find: () => undefined }, problems: [`${source}${path ? `.${path}` : ''}: ${issue.message}`], map: {} };
   }
-  const map = parsed.output;
+  return { lookup: lookupOf(parsed.output), problems: [], map: parsed.output };
+}
+
+function lookupOf(map: Record<string, Record<string, string | Record<string, string>> | undefined>): HostedTemplateLookup {
   return {
-    lookup: {
-      find(provider, trigger, locale) {
-        const entry = map[provider]?.[trigger];
-        if (entry === undefined || typeof entry === 'string') return entry;
-        const language = locale.split('-')[0] ?? locale;
-        return entry[locale] ?? entry[language] ?? entry.default;
-      },
+    find(provider, trigger, locale) {
+      const entry = map[provider]?.[trigger];
+      if (entry === undefined || typeof entry === 'string') return entry;
+      const language = locale.split('-')[0] ?? locale;
+      return entry[locale] ?? entry[language] ?? entry.default;
     },
-    problems: [],
   };
 }
 
@@ -62,37 +65,75 @@ export interface HostedTemplateSource {
   source: string;
 }
 
+/** Which providers a deployment uses, for `loadHostedTemplates`. */
+export interface HostedTemplateScope {
+  /** Configured providers by name, with their id shape (undefined: it cannot send hosted templates). */
+  configured: ReadonlyMap<string, { pattern: RegExp; example: string } | undefined>;
+  /** Every provider name the relay knows. */
+  known: ReadonlySet<string>;
+}
+
 /**
  * Reads the mapping from every source — e.g. the file bundled at build time, then
  * `PROVIDER_TEMPLATES` — a later source overriding an earlier one per provider and trigger, and
- * checks each provider named can send hosted templates and each id has that provider's shape
- * (`idRules`, from the provider registry). Returns every problem, one sentence each.
+ * checks each provider named can send hosted templates and each id has that provider's shape.
+ * Returns every problem, one sentence each.
+ *
+ * The rules come either as `idRules` (every provider that can host templates) or as a `scope`
+ * (the deployment's configured providers, from their definitions). With a scope, an entry for a
+ * provider the relay knows but this deployment does not configure is ignored with a warning: the
+ * file is shared by deployments that use different providers (staging on SMTP, production on
+ * SendGrid), and nothing would send through that entry. A name the relay does not know at all is
+ * a typo and refused, as is a configured provider that cannot host templates.
  *
  * @example
- * const { lookup, problems } = loadHostedTemplates(
+ * const { lookup, problems, warnings } = loadHostedTemplates(
  *   [{ json: bundledJson, source: 'templates/provider-templates.json' }, { json: env.PROVIDER_TEMPLATES, source: 'PROVIDER_TEMPLATES' }],
- *   HOSTED_TEMPLATE_IDS,
+ *   undefined,
+ *   { configured: new Map([['sendgrid', sendgrid.hostedTemplateId]]), known: new Set(['sendgrid', 'smtp', …]) },
  * );
  */
 export function loadHostedTemplates(
   sources: HostedTemplateSource[],
   idRules?: Readonly<Record<string, { pattern: RegExp; example: string }>>,
-): { lookup: HostedTemplateLookup; problems: string[] } {
+  scope?: HostedTemplateScope,
+): { lookup: HostedTemplateLookup; problems: string[]; warnings: string[] } {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const merged: Record<string, Record<string, string | Record<string, string>>> = {};
   for (const { json, source } of sources) {
     if (!json?.trim()) continue;
     const parsed = parseHostedTemplates(json, source);
     problems.push(...parsed.problems);
     if (parsed.problems.length > 0) continue;
-    const map = JSON.parse(json) as HostedTemplateMap;
+    const map = parsed.map;
     for (const [provider, triggers] of Object.entries(map)) {
-      const rule = idRules?.[provider];
-      if (idRules && !rule) {
-        problems.push(
-          `${source}.${provider}: ${provider} cannot send provider-hosted templates; providers that can: ${Object.keys(idRules).join(', ')}`,
-        );
-        continue;
+      let rule: { pattern: RegExp; example: string } | undefined;
+      if (scope) {
+        if (!scope.configured.has(provider)) {
+          if (scope.known.has(provider)) {
+            warnings.push(`${source}.${provider}: ignored, ${provider} is not a configured provider`);
+          } else {
+            problems.push(`${source}.${provider}: unknown provider "${provider}"; known providers: ${[...scope.known].sort().join(', ')}`);
+          }
+          continue;
+        }
+        rule = scope.configured.get(provider);
+        if (!rule) {
+          const able = [...scope.configured].filter(([, r]) => r).map(([name]) => name);
+          problems.push(
+            `${source}.${provider}: ${provider} cannot send provider-hosted templates${able.length > 0 ? `; ${able.join(', ')} can` : ''}`,
+          );
+          continue;
+        }
+      } else if (idRules) {
+        rule = idRules[provider];
+        if (!rule) {
+          problems.push(
+            `${source}.${provider}: ${provider} cannot send provider-hosted templates; providers that can: ${Object.keys(idRules).join(', ')}`,
+          );
+          continue;
+        }
       }
       for (const [trigger, entry] of Object.entries(triggers)) {
         const ids = typeof entry === 'string' ? { '': entry } : entry;
@@ -102,10 +143,9 @@ export function loadHostedTemplates(
             problems.push(`${at}: "${id}" is not a ${provider} template id, e.g. ${rule.example}`);
           }
         }
-        (merged[provider] ??= {})[trigger] = entry as string | Record<string, string>;
+        (merged[provider] ??= {})[trigger] = entry;
       }
     }
   }
-  if (problems.length > 0) return { lookup: { find: () => undefined }, problems };
-  return parseHostedTemplates(JSON.stringify(merged), sources.map((s) => s.source).join(' + '));
+  return { lookup: problems.length > 0 ? { find: () => undefined } : lookupOf(merged), problems, warnings };
 }

@@ -5,38 +5,14 @@
 import { createHash } from 'node:crypto';
 import { parseEvent } from '../cognito/event.ts';
 import { findRecipient, type UserLookup } from '../cognito/recipient.ts';
-import type { TriggerName } from '../cognito/triggers.ts';
+import type { Decryptor } from '../crypto/decrypt.ts';
 import { RelayError } from '../errors.ts';
-import type { EmailMessage, Message, SmsMessage, TemplateVariables } from '../providers/types.ts';
+import type { EmailMessage, Message, SmsMessage } from '../providers/types.ts';
 import type { Delivery, DeliveryResult } from '../delivery/deliver.ts';
-import { maskRecipient } from '../observability/mask.ts';
+import { maskRecipient, type Scrubber } from '../observability/mask.ts';
 import type { RelayLogger } from '../observability/logger.ts';
 import type { Address } from '../providers/types.ts';
-
-export interface Decryptor {
-  /** Returns the plaintext code; rejects codes not bound to `userPoolId`. */
-  decrypt(code: string, userPoolId: string): Promise<string>;
-}
-
-export interface Renderer {
-  resolveLocale(input: { clientMetadata: Record<string, string>; userAttributes: Record<string, string> }): string;
-  variables(input: {
-    trigger: TriggerName;
-    triggerSource: string;
-    channel: 'email' | 'sms';
-    code: string | undefined;
-    userName: string;
-    userAttributes: Record<string, string>;
-    clientMetadata: Record<string, string>;
-    userPoolId: string;
-    region: string;
-    locale: string;
-    /** `callerContext.clientId`, for verification links. */
-    clientId?: string | undefined;
-  }): TemplateVariables;
-  renderEmail(trigger: TriggerName, locale: string, variables: TemplateVariables): { subject: string; html: string; text: string; locale: string };
-  renderSms(trigger: TriggerName, locale: string, variables: TemplateVariables): { text: string; locale: string };
-}
+import { assertCarriesCode, type Renderer } from './renderer.ts';
 
 /** The subset of Lambda's context the relay uses. */
 export interface InvocationContext {
@@ -50,6 +26,12 @@ export interface RelayDeps {
   delivery: Delivery;
   lookupUser: UserLookup;
   logger: RelayLogger;
+  /**
+   * Removes the code, the temporary password, configured secrets and addresses from everything
+   * that leaves `handle`: log lines (give `logger` the same scrubber, see `scrubbingLogger`) and
+   * the thrown error, which becomes Lambda's on-failure / dead-letter record.
+   */
+  scrubber: Scrubber;
   email: { from: Address; replyTo: string | undefined } | undefined;
   now?: () => number;
 }
@@ -90,113 +72,120 @@ export function createRelay(deps: RelayDeps) {
      * Lambda retries and the dead-letter destination see it) with a message naming the cause.
      */
     async handle(rawEvent: unknown, context: InvocationContext = {}): Promise<RelayResult> {
-      const started = now();
-      const remaining = context.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS;
-      const deadline = started + remaining - DEADLINE_MARGIN_MS;
-
-      try {
-        const event = parseEvent(rawEvent);
-        const { rule } = event;
-        deps.logger.appendKeys({ triggerSource: rule.source, userPoolId: event.userPoolId });
-        const recipient = await findRecipient({
-          channel: rule.channel,
-          userPoolId: event.userPoolId,
-          userName: event.userName,
-          userAttributes: event.userAttributes,
-          lookupUser: deps.lookupUser,
-        });
-
-        let code: string | undefined;
-        if (event.encryptedCode !== undefined) {
-          code = await deps.decryptor.decrypt(event.encryptedCode, event.userPoolId);
-          if (rule.codeIsTemporaryPassword) code = unescapeTemporaryPassword(code);
-        }
-
-        const locale = deps.renderer.resolveLocale({ clientMetadata: event.clientMetadata, userAttributes: recipient.attributes });
-        const variables = deps.renderer.variables({
-          trigger: rule.name,
-          triggerSource: rule.source,
-          channel: rule.channel,
-          code,
-          userName: event.userName,
-          userAttributes: recipient.attributes,
-          clientMetadata: event.clientMetadata,
-          userPoolId: event.userPoolId,
-          region: event.region,
-          locale,
-          clientId: event.clientId,
-        });
-        const base = {
-          trigger: rule.name,
-          triggerSource: rule.source,
-          tags: [rule.tag],
-          variables,
-          metadata: { userPoolId: event.userPoolId, ...(recipient.attributes.sub ? { sub: recipient.attributes.sub } : {}) },
-        };
-
-        let message: Message;
-        if (rule.channel === 'email') {
-          if (!deps.email) {
-            throw new RelayError('CHANNEL_NOT_CONFIGURED', `received ${rule.source} but no email provider is configured; set EMAIL_PROVIDER and EMAIL_FROM`);
-          }
-          const rendered = deps.renderer.renderEmail(rule.name, locale, variables);
-          message = {
-            ...base,
-            channel: 'email',
-            locale: rendered.locale,
-            to: recipient.to,
-            from: deps.email.from,
-            replyTo: deps.email.replyTo,
-            subject: rendered.subject,
-            html: rendered.html,
-            text: rendered.text,
-            // Every message we send carries a code or a one-click link.
-            disableTracking: true,
-            transactional: true,
-          } satisfies EmailMessage;
-        } else {
-          const rendered = deps.renderer.renderSms(rule.name, locale, variables);
-          message = { ...base, channel: 'sms', locale: rendered.locale, to: recipient.to, text: rendered.text } satisfies SmsMessage;
-        }
-
-        const idempotencyKey = requestKey({
-          userPoolId: event.userPoolId,
-          userName: event.userName,
-          triggerSource: rule.source,
-          encryptedCode: event.encryptedCode,
-          eventId: event.userAttributes.EVENT_ID,
-        });
-        const delivered = await deps.delivery.deliver(message, { idempotencyKey, deadline });
-        const result: RelayResult = {
-          ...delivered,
-          channel: rule.channel,
-          triggerSource: rule.source,
-          locale: message.locale,
-          durationMs: now() - started,
-        };
-        // A duplicate of a request already delivered is acknowledged, not sent again.
-        deps.logger.info(result.deduplicated ? 'duplicate acknowledged, not sent again' : 'delivered', {
-          provider: result.provider,
-          messageId: result.messageId,
-          attempts: result.attempts,
-          recipient: maskRecipient(rule.channel, recipient.to),
-          locale: result.locale,
-          durationMs: result.durationMs,
-        });
-        return result;
-      } catch (error) {
-        deps.logger.error('delivery failed', {
-          errorCode: (error as RelayError).code ?? 'UNEXPECTED',
-          // Messages are written never to contain codes, ciphertexts or secrets.
-          error: (error as Error).message,
-          durationMs: now() - started,
-        });
-        throw error;
-      } finally {
-        deps.logger.removeKeys(['triggerSource', 'userPoolId']);
-      }
+      // One scrubbing scope per invocation: the values it protects are this event's alone.
+      return deps.scrubber.run(() => handleOne(rawEvent, context));
     },
   };
+
+  async function handleOne(rawEvent: unknown, context: InvocationContext): Promise<RelayResult> {
+    const { scrubber } = deps;
+    const started = now();
+    const remaining = context.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS;
+    const deadline = started + remaining - DEADLINE_MARGIN_MS;
+
+    try {
+      const event = parseEvent(rawEvent);
+      const { rule } = event;
+      deps.logger.appendKeys({ triggerSource: rule.source, userPoolId: event.userPoolId });
+      const recipient = await findRecipient({
+        channel: rule.channel,
+        userPoolId: event.userPoolId,
+        userName: event.userName,
+        userAttributes: event.userAttributes,
+        lookupUser: deps.lookupUser,
+      });
+      scrubber.protect(recipient.to, rule.channel === 'email' ? 'email' : 'phone');
+
+      let code: string | undefined;
+      if (event.encryptedCode !== undefined) {
+        const decrypted = await deps.decryptor.decrypt(event.encryptedCode, event.userPoolId);
+        code = rule.codeIsTemporaryPassword ? unescapeTemporaryPassword(decrypted) : decrypted;
+        // Both forms: Cognito's escaped one is what a provider sees if a template echoes it raw.
+        scrubber.protect(decrypted, rule.codeIsTemporaryPassword ? 'password' : 'code');
+        scrubber.protect(code, rule.codeIsTemporaryPassword ? 'password' : 'code');
+      }
+
+      const rendered = deps.renderer.render({
+        rule,
+        code,
+        userName: event.userName,
+        userAttributes: recipient.attributes,
+        clientMetadata: event.clientMetadata,
+        userPoolId: event.userPoolId,
+        region: event.region,
+        clientId: event.clientId,
+      });
+      assertCarriesCode(rule, code, rendered);
+      const base = {
+        trigger: rule.name,
+        triggerSource: rule.source,
+        tags: [rule.tag],
+        locale: rendered.locale,
+        variables: rendered.variables,
+        metadata: { userPoolId: event.userPoolId, ...(recipient.attributes.sub ? { sub: recipient.attributes.sub } : {}) },
+      };
+
+      let message: Message;
+      const { content } = rendered;
+      if (content.channel === 'email') {
+        if (!deps.email) {
+          throw new RelayError('CHANNEL_NOT_CONFIGURED', `received ${rule.source} but no email provider is configured; set EMAIL_PROVIDER and EMAIL_FROM`);
+        }
+        message = {
+          ...base,
+          channel: 'email',
+          to: recipient.to,
+          from: deps.email.from,
+          replyTo: deps.email.replyTo,
+          subject: content.subject,
+          html: content.html,
+          text: content.text,
+          // Every message we send carries a code or a one-click link.
+          disableTracking: true,
+          transactional: true,
+        } satisfies EmailMessage;
+      } else {
+        message = { ...base, channel: 'sms', to: recipient.to, text: content.text } satisfies SmsMessage;
+      }
+
+      const idempotencyKey = requestKey({
+        userPoolId: event.userPoolId,
+        userName: event.userName,
+        triggerSource: rule.source,
+        encryptedCode: event.encryptedCode,
+        eventId: event.userAttributes.EVENT_ID,
+      });
+      const delivered = await deps.delivery.deliver(message, { idempotencyKey, deadline });
+      const result: RelayResult = {
+        ...delivered,
+        channel: rule.channel,
+        triggerSource: rule.source,
+        locale: message.locale,
+        durationMs: now() - started,
+      };
+      // A duplicate of a request already delivered is acknowledged, not sent again.
+      deps.logger.info(result.deduplicated ? 'duplicate acknowledged, not sent again' : 'delivered', {
+        provider: result.provider,
+        messageId: result.messageId,
+        attempts: result.attempts,
+        recipient: maskRecipient(rule.channel, recipient.to),
+        locale: result.locale,
+        durationMs: result.durationMs,
+      });
+      return result;
+    } catch (error) {
+      // Provider texts may quote the request: the error leaves the relay scrubbed.
+      const safe = scrubber.scrubError(error);
+      deps.logger.error('delivery failed', {
+        errorCode: (safe as RelayError).code ?? 'UNEXPECTED',
+        error: (safe as Error).message,
+        durationMs: now() - started,
+      });
+      throw safe;
+    } finally {
+      deps.logger.removeKeys(['triggerSource', 'userPoolId']);
+    }
+  }
 }
 
 export type Relay = ReturnType<typeof createRelay>;

@@ -60,8 +60,9 @@ export interface Decryptor {
    * and decrypts a built-in `000000` message with a throwaway KMS client that answers locally
    * (no network), so the first event does not pay for the first run of that code. Never throws;
    * resolves true when the warm-up decrypt succeeded. The relay's own client is not used.
+   * Optional: a decryptor injected by a tool or test may have nothing to warm up.
    */
-  prime(): Promise<boolean>;
+  prime?(): Promise<boolean>;
 }
 
 /**
@@ -100,7 +101,7 @@ class RelayKmsKeyring extends KmsKeyringClass<NodeAlgorithmSuite, AwsEsdkKMSInte
 }
 immutableClass(RelayKmsKeyring);
 
-export function createDecryptor(options: DecryptorOptions): Decryptor {
+export function createDecryptor(options: DecryptorOptions): Required<Decryptor> {
   const problem = keyArnProblem(options.keyArn);
   if (problem !== undefined) throw new DecryptError('KEY_ARN_INVALID', problem);
   const { keyArn } = options;

@@ -1,6 +1,7 @@
 /**
  * The Lambda entry (`index.handler`, nodejs22.x) for both CustomEmailSender and
- * CustomSMSSender. It only wires the pipeline: all the work is in core/relay.ts.
+ * CustomSMSSender. It only wires the pipeline: the composition root (core/bootstrap.ts) builds
+ * everything from the environment, and all the work is in core/relay.ts.
  *
  * Configuration is validated and secrets read during the init phase (top-level await), once per
  * cold start. A bad configuration does not crash the init: every invocation then fails with the
@@ -10,19 +11,18 @@ import type { Context } from 'aws-lambda';
 import { bootstrap, type Bootstrapped } from '../core/bootstrap.ts';
 import { createLogger } from '../observability/logger.ts';
 
-const logger = createLogger();
-
-const ready: Bootstrapped | Error = await bootstrap(process.env, { logger }).catch((error: unknown) => {
+const ready: Bootstrapped | Error = await bootstrap(process.env).catch((error: unknown) => {
   const failure = error instanceof Error ? error : new Error(String(error));
-  logger.error('cognito-relay could not start', { error: failure.message });
+  // The configuration could not say how to log: Powertools' defaults.
+  createLogger().error('cognito-relay could not start', { error: failure.message });
   return failure;
 });
-// Still init: first-use costs (undici, KMS credentials, template compilation) paid here, not by
-// the first event.
+// Still init: first-use costs (KMS credentials, template compilation) paid here, not by the
+// first event.
 if (!(ready instanceof Error)) await ready.prime();
 
 export async function handler(event: unknown, context: Context): Promise<void> {
   if (ready instanceof Error) throw ready;
-  logger.addContext(context);
+  ready.logger.addContext?.(context);
   await ready.relay.handle(event, context);
 }

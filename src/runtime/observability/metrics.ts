@@ -166,3 +166,21 @@ export function createEmfMetrics(options: EmfOptions = {}): MetricsSink {
     },
   };
 }
+
+/**
+ * A sink whose dimension values are scrubbed before they are recorded: dimensions are fixed
+ * names today (trigger, channel, provider, outcome), and must stay free of codes and addresses
+ * whatever a collaborator passes.
+ */
+export function scrubbingMetrics(sink: MetricsSink, scrub: (text: string) => string): MetricsSink {
+  return {
+    record(point) {
+      const d = point.dimensions;
+      sink.record({
+        ...point,
+        dimensions: { trigger: scrub(d.trigger), channel: d.channel, provider: scrub(d.provider), outcome: d.outcome },
+      });
+    },
+    flush: () => sink.flush(),
+  };
+}

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedModuleSource } from '../../../src/runtime/templates/esbuild-plugin.ts';
-import { startHarness, type Harness } from '../../support/harness.ts';
+import { captureLogger, startHarness, type Harness } from '../../support/harness.ts';
 
 let dir: string;
 let h: Harness;
@@ -53,8 +53,25 @@ describe('provider-templates.json', () => {
   });
 
   it('fails at cold start naming the file when an id has the wrong shape', async () => {
-    writeFileSync(join(dir, 'provider-templates.json'), JSON.stringify({ brevo: { SignUp: 'not-a-number' } }));
+    writeFileSync(join(dir, 'provider-templates.json'), JSON.stringify({ sendgrid: { SignUp: 'not-a-template' } }));
     process.env.TEMPLATES_DIR = dir;
-    await assert.rejects(h.relay({ EMAIL_PROVIDER: 'sendgrid' }), /templates\/provider-templates\.json\.brevo\.SignUp.*not a brevo template id/);
+    await assert.rejects(h.relay({ EMAIL_PROVIDER: 'sendgrid' }), /templates\/provider-templates\.json\.sendgrid\.SignUp: "not-a-template" is not a sendgrid template id/);
+  });
+
+  it('ignores, with a warning, entries for a provider this deployment does not use, and refuses unknown names', async () => {
+    writeFileSync(
+      join(dir, 'provider-templates.json'),
+      JSON.stringify({ brevo: { SignUp: 'not-a-number' }, sendgrid: { SignUp: 'd-11111111111111111111111111111111' } }),
+    );
+    process.env.TEMPLATES_DIR = dir;
+    const logger = captureLogger();
+    const { relay } = await h.relay({ EMAIL_PROVIDER: 'sendgrid' }, { logger });
+    assert.match(logger.text(), /templates\/provider-templates\.json\.brevo: ignored, brevo is not a configured provider/);
+    const first = h.sendgrid.requests.length;
+    await relay.handle(h.event('CustomEmailSender_SignUp', await h.encrypt('404040')));
+    assert.equal(JSON.parse(h.sendgrid.requests[first]?.body ?? '{}').template_id, 'd-11111111111111111111111111111111');
+
+    writeFileSync(join(dir, 'provider-templates.json'), JSON.stringify({ sendgird: { SignUp: 'd-11111111111111111111111111111111' } }));
+    await assert.rejects(h.relay({ EMAIL_PROVIDER: 'sendgrid' }), /provider-templates\.json\.sendgird: unknown provider "sendgird"/);
   });
 });
