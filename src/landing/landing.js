@@ -393,9 +393,34 @@ export async function start() {
   } catch {
     storage = undefined;
   }
-  renderPage({ root, config, hash: location.hash, languages: navigator.languages ?? [navigator.language], storage });
-  // The same link opened again in this tab (hash change) redraws; nothing is sent.
-  window.addEventListener('hashchange', () => renderPage({ root, config, hash: location.hash, languages: navigator.languages ?? [navigator.language], storage }));
+  const draw = () => renderPage({ root, config, hash: takeFragment(), languages: navigator.languages ?? [navigator.language], storage });
+  draw();
+  // Another link opened in this tab (a hash change) redraws; nothing is sent.
+  window.addEventListener('hashchange', draw);
+}
+
+const FRAGMENT_KEY = 'cognito-relay-link';
+
+/**
+ * The link's fragment, taken out of the address bar (so the code does not linger in history,
+ * synced tabs or screenshots) and kept for this tab only, so a reload still works.
+ */
+function takeFragment() {
+  if (location.hash.length > 1) {
+    const hash = location.hash;
+    try {
+      sessionStorage.setItem(FRAGMENT_KEY, hash);
+      history.replaceState(null, '', location.pathname + location.search);
+    } catch {
+      // Storage refused (private mode settings): keep the fragment where it is.
+    }
+    return hash;
+  }
+  try {
+    return sessionStorage.getItem(FRAGMENT_KEY) ?? '';
+  } catch {
+    return '';
+  }
 }
 
 // In a browser, draw at once; imported elsewhere (unit tests), only the functions above are used.

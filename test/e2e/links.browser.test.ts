@@ -137,6 +137,9 @@ describe('verification links: email → landing page → cognito-local, in Chrom
     assert.equal(await page.locator('.lead').textContent(), `Confirm ${email} for Acme.`);
     assert.equal(cognitoCalls.length, callsBefore, 'no Cognito call before the click');
     assert.equal(await local.userStatus(email), 'UNCONFIRMED');
+    assert.equal(page.url(), base, 'the code is taken out of the address bar');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Confirm your email address' }).waitFor();
     await screenshot(page, 'landing-confirm.png', true);
 
     // Act 3: the person clicks
