@@ -243,7 +243,8 @@ describe('CognitoRelay (CDK construct)', () => {
   it('exposes the function and key ARNs and the attach command line', () => {
     assert.deepEqual(built.stack.resolve(built.relay.functionArn), arnOf(fnId));
     assert.deepEqual(built.stack.resolve(built.relay.keyArn), arnOf(keyId));
-    assert.match(built.relay.attachCommand('eu-west-1_X'), /^npx cognito-relay attach --user-pool-id eu-west-1_X --function .+ --kms-key .+$/);
+    // --no-install: npx runs the installed package (or the checkout's own bin), never a download of the name.
+    assert.match(built.relay.attachCommand('eu-west-1_X'), /^npx --no-install cognito-relay attach --user-pool-id eu-west-1_X --function .+ --kms-key .+$/);
   });
 
   it('scopes permissions to an imported pool but leaves wiring to attach', () => {
@@ -387,19 +388,19 @@ describe('CognitoRelay delivery settings', () => {
   it('passes the delivery settings and SMS limits to the function', () => {
     const built = build({
       idempotency: true,
-      delivery: { maxAttempts: 2, attemptTimeout: Duration.seconds(4), circuitBreakerThreshold: 5, circuitBreakerCooldown: Duration.minutes(1) },
+      delivery: { maxAttempts: 2, attemptTimeout: Duration.seconds(4), unknownOutcomeResends: 0, circuitBreakerThreshold: 5, circuitBreakerCooldown: Duration.minutes(1) },
       sms: { providers: ['twilio'], settings: { TWILIO_ACCOUNT_SID: 'AC1' }, allowedCountries: ['1', '44'], maxPerNumberPerHour: 5 },
     });
     const variables = variablesOf(built);
     assert.deepEqual(
-      Object.fromEntries(['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR'].map((name) => [name, variables[name]])),
-      { MAX_ATTEMPTS: '2', ATTEMPT_TIMEOUT_MS: '4000', CIRCUIT_BREAKER_THRESHOLD: '5', CIRCUIT_BREAKER_COOLDOWN_MS: '60000', SMS_ALLOWED_COUNTRIES: '1,44', SMS_MAX_PER_NUMBER_PER_HOUR: '5' },
+      Object.fromEntries(['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'UNKNOWN_OUTCOME_RESENDS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR'].map((name) => [name, variables[name]])),
+      { MAX_ATTEMPTS: '2', ATTEMPT_TIMEOUT_MS: '4000', UNKNOWN_OUTCOME_RESENDS: '0', CIRCUIT_BREAKER_THRESHOLD: '5', CIRCUIT_BREAKER_COOLDOWN_MS: '60000', SMS_ALLOWED_COUNTRIES: '1,44', SMS_MAX_PER_NUMBER_PER_HOUR: '5' },
     );
   });
 
   it('sets no delivery setting when not given, so the relay keeps its defaults', () => {
     const variables = variablesOf(build());
-    for (const name of ['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS']) {
+    for (const name of ['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'UNKNOWN_OUTCOME_RESENDS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS']) {
       assert.equal(variables[name], undefined, name);
     }
   });
@@ -418,6 +419,9 @@ describe('CognitoRelay delivery settings', () => {
 
   it('refuses an attempt timeout that leaves no room in the function timeout, and out-of-range values', () => {
     assert.throws(() => build({ timeout: Duration.seconds(10), delivery: { attemptTimeout: Duration.millis(9_500) } }), /leaves no room in the function timeout/);
+    assert.throws(() => build({ delivery: { unknownOutcomeResends: 4 } }), /delivery.unknownOutcomeResends must be a whole number from 0 to 3, got 4/);
+    assert.throws(() => build({ delivery: { unknownOutcomeResends: 1.5 } }), /delivery.unknownOutcomeResends must be a whole number from 0 to 3/);
+    assert.throws(() => build({ email: { providers: ['sendgrid'], from: 'a@example.com', settings: { UNKNOWN_OUTCOME_RESENDS: '2' } } }), /UNKNOWN_OUTCOME_RESENDS is set by the construct/);
     assert.doesNotThrow(() => build({ timeout: Duration.seconds(10), delivery: { attemptTimeout: Duration.seconds(9) } }));
     assert.throws(() => build({ delivery: { maxAttempts: 11 } }), /maxAttempts must be a whole number from 1 to 10/);
     assert.throws(() => build({ sms: { providers: ['twilio'], allowedCountries: ['GB'] } }), /"GB" is not a country calling code/);

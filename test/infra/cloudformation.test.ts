@@ -215,7 +215,7 @@ describe('CloudFormation template', () => {
   it('outputs the function ARN, key ARN and the attach command line for an existing pool', () => {
     assert.deepEqual(Object.keys(existingPool.Outputs).sort(), ['AttachCommand', 'DeadLetterQueueUrl', 'FunctionArn', 'KeyArn', 'LogGroupName', 'UserPoolId']);
     assert.deepEqual(existingPool.Outputs['AttachCommand']!.Value, {
-      'Fn::Sub': ['npx cognito-relay attach --user-pool-id ${ExistingUserPoolId} --function ${Function.Arn} --kms-key ${KeyArn}', { KeyArn: { Ref: 'ExistingKmsKeyArn' } }],
+      'Fn::Sub': ['npx --no-install cognito-relay attach --user-pool-id ${ExistingUserPoolId} --function ${Function.Arn} --kms-key ${KeyArn}', { KeyArn: { Ref: 'ExistingKmsKeyArn' } }],
     });
     assert.equal(existingPool.Resources['UserPool'], undefined);
     assert.equal(existingPool.Resources['Key'], undefined);
@@ -337,18 +337,24 @@ describe('CloudFormation template: provider settings, AWS providers, delivery', 
   });
 
   it('passes the delivery settings when set, and the SMS limits whenever SMS is on', () => {
-    const values = { MaxAttempts: '2', AttemptTimeoutMs: '4000', CircuitBreakerThreshold: '5', CircuitBreakerCooldownMs: '60000', SmsProviders: 'twilio', SmsAllowedCountries: '1,44', SmsMaxPerNumberPerHour: '20', Idempotency: 'true' };
+    const values = { MaxAttempts: '2', AttemptTimeoutMs: '4000', UnknownOutcomeResends: '0', CircuitBreakerThreshold: '5', CircuitBreakerCooldownMs: '60000', SmsProviders: 'twilio', SmsAllowedCountries: '1,44', SmsMaxPerNumberPerHour: '20', Idempotency: 'true' };
     const variables = variablesOf(render(template, { ...EXISTING_POOL, ...values }));
     assert.deepEqual(
-      Object.fromEntries(['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR'].map((n) => [n, variables[n]])),
+      Object.fromEntries(['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'UNKNOWN_OUTCOME_RESENDS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR'].map((n) => [n, variables[n]])),
       {
-        MAX_ATTEMPTS: { Ref: 'MaxAttempts' }, ATTEMPT_TIMEOUT_MS: { Ref: 'AttemptTimeoutMs' }, CIRCUIT_BREAKER_THRESHOLD: { Ref: 'CircuitBreakerThreshold' },
+        MAX_ATTEMPTS: { Ref: 'MaxAttempts' }, ATTEMPT_TIMEOUT_MS: { Ref: 'AttemptTimeoutMs' }, UNKNOWN_OUTCOME_RESENDS: { Ref: 'UnknownOutcomeResends' }, CIRCUIT_BREAKER_THRESHOLD: { Ref: 'CircuitBreakerThreshold' },
         CIRCUIT_BREAKER_COOLDOWN_MS: { Ref: 'CircuitBreakerCooldownMs' }, SMS_ALLOWED_COUNTRIES: { Ref: 'SmsAllowedCountries' }, SMS_MAX_PER_NUMBER_PER_HOUR: { Ref: 'SmsMaxPerNumberPerHour' },
       },
     );
     assert.deepEqual(brokenRules(template, { ...EXISTING_POOL, ...values }), []);
     const defaults = variablesOf(existingPool);
-    assert.deepEqual(['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR'].filter((n) => n in defaults), []);
+    assert.deepEqual(['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'UNKNOWN_OUTCOME_RESENDS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR'].filter((n) => n in defaults), []);
+  });
+
+  it('takes 0 to 3 unknown-outcome resends, the range the relay accepts, or empty for its default', () => {
+    const pattern = new RegExp(template.Parameters['UnknownOutcomeResends']!['AllowedPattern'] as string);
+    for (const ok of ['', '0', '1', '2', '3']) assert.ok(pattern.test(ok), ok);
+    for (const bad of ['4', '-1', '01', '10', '1.5', 'one']) assert.ok(!pattern.test(bad), bad);
   });
 
   it('bounds the attempt timeout so one attempt fits in the 30 s function timeout with the 1 s margin', () => {
@@ -501,7 +507,7 @@ describe('CloudFormation template and CDK construct, with AWS providers and deli
     CodeS3Bucket: 'artifacts', CodeS3Key: 'cognito-relay/lambda.zip', ExistingUserPoolId: 'eu-west-1_AbCdEf123',
     EmailProviders: 'ses', EmailFrom: 'no-reply@example.com', SesConfigurationSet: 'relay', SesTemplates: 'true',
     SmsProviders: 'sns,eum', SnsSenderId: 'Example', EumOriginationIdentity: 'pool-0123',
-    MaxAttempts: '2', AttemptTimeoutMs: '4000', CircuitBreakerThreshold: '5', CircuitBreakerCooldownMs: '60000',
+    MaxAttempts: '2', AttemptTimeoutMs: '4000', UnknownOutcomeResends: '2', CircuitBreakerThreshold: '5', CircuitBreakerCooldownMs: '60000',
     SmsAllowedCountries: '1,44', SmsMaxPerNumberPerHour: '5', ExistingIdempotencyTableName: 'relay-idempotency', LogLevel: 'DEBUG', KeyAdministratorArns: ADMINS,
   };
   const cfn = render(template, values);
@@ -513,7 +519,7 @@ describe('CloudFormation template and CDK construct, with AWS providers and deli
     code: lambda.Code.fromInline('exports.handler = async () => {};'),
     idempotencyTable: dynamodb.Table.fromTableName(stack, 'Table', values.ExistingIdempotencyTableName),
     defaultLocale: 'en', // the template's DefaultLocale default
-    delivery: { maxAttempts: 2, attemptTimeout: Duration.seconds(4), circuitBreakerThreshold: 5, circuitBreakerCooldown: Duration.minutes(1) },
+    delivery: { maxAttempts: 2, attemptTimeout: Duration.seconds(4), unknownOutcomeResends: 2, circuitBreakerThreshold: 5, circuitBreakerCooldown: Duration.minutes(1) },
     email: { providers: ['ses'], from: values.EmailFrom, sesTemplates: true, settings: { SES_CONFIGURATION_SET: 'relay', LOG_LEVEL: 'DEBUG' } },
     sms: { providers: ['sns', 'eum'], allowedCountries: ['1', '44'], maxPerNumberPerHour: 5, settings: { SNS_SENDER_ID: 'Example', EUM_ORIGINATION_IDENTITY: 'pool-0123' } },
   });

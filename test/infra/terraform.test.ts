@@ -222,14 +222,19 @@ describe('Terraform module cognito-relay', async () => {
 
   it('passes the delivery settings and SMS limits, and refuses settings that would override them', () => {
     const locals = Object.assign({}, ...config.locals) as Record<string, string>;
-    for (const name of ['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR']) {
+    for (const name of ['MAX_ATTEMPTS', 'ATTEMPT_TIMEOUT_MS', 'UNKNOWN_OUTCOME_RESENDS', 'CIRCUIT_BREAKER_THRESHOLD', 'CIRCUIT_BREAKER_COOLDOWN_MS', 'SMS_ALLOWED_COUNTRIES', 'SMS_MAX_PER_NUMBER_PER_HOUR']) {
       assert.match(locals['delivery_settings']!, new RegExp(`\\b${name}\\s*=`), name);
     }
+    assert.match(locals['delivery_settings']!, /UNKNOWN_OUTCOME_RESENDS\s*=\s*var\.delivery\.unknown_outcome_resends\b/);
+    // Optional, and bounded to the relay's own range (0-3) before anything is planned.
+    assert.match(config.variable['delivery']![0]!['type'] as string, /unknown_outcome_resends\s*=\s*optional\(number\)/);
+    const deliveryRule = String((config.variable['delivery']![0]!['validation'] as Block[])[0]!['condition']);
+    assert.ok(deliveryRule.includes('[var.delivery.unknown_outcome_resends, 0, 3]'), deliveryRule);
     assert.match(locals['environment']!, /local\.delivery_settings/);
     const fn = one(config, 'aws_lambda_function', 'this');
     const preconditions = ((fn['lifecycle'] as Block[])[0]!['precondition'] as Block[]).map((p) => String(p['condition']));
     const reserved = preconditions.find((c) => c.includes('setintersection(keys(var.settings)'))!;
-    for (const name of ['MAX_ATTEMPTS', 'SMS_MAX_PER_NUMBER_PER_HOUR', 'IDEMPOTENCY_TABLE']) assert.ok(reserved.includes(`"${name}"`), name);
+    for (const name of ['MAX_ATTEMPTS', 'UNKNOWN_OUTCOME_RESENDS', 'SMS_MAX_PER_NUMBER_PER_HOUR', 'IDEMPOTENCY_TABLE']) assert.ok(reserved.includes(`"${name}"`), name);
     // One attempt must fit in the timeout.
     assert.ok(preconditions.some((c) => c.includes('var.delivery.attempt_timeout_ms + 1000 <= var.timeout * 1000')));
     assert.ok(preconditions.some((c) => c.includes('!(var.idempotency && var.idempotency_table_name != null)')));
@@ -276,7 +281,7 @@ describe('Terraform module cognito-relay', async () => {
   it('outputs what a pool needs, including the attach command line', () => {
     for (const name of ['function_arn', 'key_arn', 'log_group_name', 'dead_letter_queue_url', 'attach_command']) assert.ok(config.output[name], name);
     assert.equal(config.output['attach_command']![0]!['value'],
-      'npx cognito-relay attach --user-pool-id ${var.user_pool_id} --function ${aws_lambda_function.this.arn} --kms-key ${local.key_arn}');
+      'npx --no-install cognito-relay attach --user-pool-id ${var.user_pool_id} --function ${aws_lambda_function.this.arn} --kms-key ${local.key_arn}');
   });
 });
 

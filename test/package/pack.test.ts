@@ -150,7 +150,7 @@ describe('the npm package, installed outside the checkout', { timeout: 300_000 }
           'const app = new App();',
           "const stack = new Stack(app, 'Auth', { env: { account: '111122223333', region: 'eu-west-1' } });",
           "const userPool = new cognito.UserPool(stack, 'Pool');",
-          "new CognitoRelay(stack, 'Relay', { userPool, email: { providers: ['ses'], from: 'no-reply@example.com' } });",
+          "new CognitoRelay(stack, 'Relay', { userPool, email: { providers: ['ses'], from: 'no-reply@example.com' }, keyAdministrators: [CognitoRelay.deploymentRole(stack)] });",
           'app.synth();',
           '',
         ].join('\n'),

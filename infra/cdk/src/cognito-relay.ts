@@ -87,8 +87,13 @@ export interface SmsProps extends ChannelProps {
 export interface DeliveryProps {
   /** `MAX_ATTEMPTS`: attempts per provider for retryable failures, 1–10 (relay default 3). */
   maxAttempts?: number;
-  /** `ATTEMPT_TIMEOUT_MS`: longest one provider call may take, 100 ms–60 s (relay default 5 s). */
+  /** `ATTEMPT_TIMEOUT_MS`: longest one provider call may take, 100 ms–60 s (relay default 10 s). */
   attemptTimeout?: Duration;
+  /**
+   * `UNKNOWN_OUTCOME_RESENDS`: how many times per invocation the last provider, when it takes no
+   * idempotency key, is sent the message again after an attempt with no answer, 0–3 (relay default 1).
+   */
+  unknownOutcomeResends?: number;
   /** `CIRCUIT_BREAKER_THRESHOLD`: consecutive retryable failures that open a breaker, 1–100 (default 3). */
   circuitBreakerThreshold?: number;
   /** `CIRCUIT_BREAKER_COOLDOWN_MS`: how long an open provider is skipped, 1 s–1 h (default 30 s). */
@@ -121,7 +126,10 @@ export interface CognitoRelayProps {
    * grant on the key is made as whoever creates or updates the pool.
    */
   keyAdministrators?: iam.IPrincipal[];
-  /** The function code. Default: `dist/lambda` of this repository (run `npm run build` first). */
+  /**
+   * The function code. Default: the package's prebuilt `dist/lambda.zip` (in a checkout of the
+   * repository, run `npm run build` first).
+   */
   code?: lambda.Code;
   email?: EmailProps;
   sms?: SmsProps;
@@ -179,6 +187,7 @@ const RESERVED_ENV = new Set([
   'IDEMPOTENCY_TABLE',
   'MAX_ATTEMPTS',
   'ATTEMPT_TIMEOUT_MS',
+  'UNKNOWN_OUTCOME_RESENDS',
   'CIRCUIT_BREAKER_THRESHOLD',
   'CIRCUIT_BREAKER_COOLDOWN_MS',
   'SMS_ALLOWED_COUNTRIES',
@@ -398,9 +407,13 @@ export class CognitoRelay extends Construct {
     return this.key.keyArn;
   }
 
-  /** The `cognito-relay attach` command line for a pool not wired by this construct. */
+  /**
+   * The `cognito-relay attach` command line for a pool not wired by this construct. Run it where
+   * the package is installed (`npm install --save-dev cognito-relay`) or in a checkout after
+   * `npm ci`: `--no-install` makes npx run that copy and never download one.
+   */
   attachCommand(userPoolId = '<user-pool-id>'): string {
-    return `npx cognito-relay attach --user-pool-id ${userPoolId} --function ${this.functionArn} --kms-key ${this.keyArn}`;
+    return `npx --no-install cognito-relay attach --user-pool-id ${userPoolId} --function ${this.functionArn} --kms-key ${this.keyArn}`;
   }
 
   private environment(props: CognitoRelayProps): Record<string, string> {
@@ -417,6 +430,7 @@ export class CognitoRelay extends Construct {
     const delivery = props.delivery ?? {};
     if (delivery.maxAttempts !== undefined) env['MAX_ATTEMPTS'] = String(delivery.maxAttempts);
     if (delivery.attemptTimeout) env['ATTEMPT_TIMEOUT_MS'] = String(delivery.attemptTimeout.toMilliseconds());
+    if (delivery.unknownOutcomeResends !== undefined) env['UNKNOWN_OUTCOME_RESENDS'] = String(delivery.unknownOutcomeResends);
     if (delivery.circuitBreakerThreshold !== undefined) env['CIRCUIT_BREAKER_THRESHOLD'] = String(delivery.circuitBreakerThreshold);
     if (delivery.circuitBreakerCooldown) env['CIRCUIT_BREAKER_COOLDOWN_MS'] = String(delivery.circuitBreakerCooldown.toMilliseconds());
     if (props.sms) {
@@ -734,6 +748,7 @@ function validateDelivery(props: CognitoRelayProps): void {
   const delivery = props.delivery ?? {};
   within('delivery.maxAttempts', delivery.maxAttempts, 1, 10);
   within('delivery.attemptTimeout (ms)', delivery.attemptTimeout?.toMilliseconds(), 100, 60_000);
+  within('delivery.unknownOutcomeResends', delivery.unknownOutcomeResends, 0, 3);
   within('delivery.circuitBreakerThreshold', delivery.circuitBreakerThreshold, 1, 100);
   within('delivery.circuitBreakerCooldown (ms)', delivery.circuitBreakerCooldown?.toMilliseconds(), 1_000, 3_600_000);
   within('sms.maxPerNumberPerHour', props.sms?.maxPerNumberPerHour, 1, 10_000);

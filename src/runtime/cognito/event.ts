@@ -1,5 +1,5 @@
 /**
- * Parses and validates the event Cognito sends to a custom sender (facts file §2). Everything
+ * Parses and validates the event Cognito sends to a custom sender (the custom sender trigger event, AWS Lambda developer guide for Cognito). Everything
  * that can be checked without KMS or a provider is checked here, so a malformed event fails
  * before any network call, with an error naming the field.
  */

@@ -1,6 +1,6 @@
 /**
  * The trigger catalogue: every `triggerSource` Cognito sends to a custom sender, and what the
- * relay must do for it (facts file §2). One table so a newcomer finds every trigger rule here.
+ * relay must do for it (as AWS's custom sender trigger reference lists them). One table so a newcomer finds every trigger rule here.
  */
 
 export type Channel = 'email' | 'sms';

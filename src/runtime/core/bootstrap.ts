@@ -8,7 +8,9 @@
  * overrides (their own fetch, template folder, logger, decryptor).
  */
 import { loadConfig, type Env, type RelayConfig, type SecretReader } from '../config/config.ts';
-import { providerTemplatesJson } from '../templates/index.ts';
+import { BUILTIN_DEFAULT_LOCALE, defaultTemplateStore, providerTemplatesJson } from '../templates/index.ts';
+import { checkCodeInTemplates } from '../templates/code-check.ts';
+import { TemplateError } from '../errors.ts';
 import { createDecryptor, type Decryptor } from '../crypto/decrypt.ts';
 import { createKmsDecryptClient } from '../crypto/kms-decrypt.ts';
 import { regionOfKeyArn } from '../crypto/key-arn.ts';
@@ -79,6 +81,25 @@ async function createStore(config: RelayConfig): Promise<{ store: IdempotencySto
 }
 
 /**
+ * A message that should carry the code must carry it. The bundle's templates were checked when
+ * it was built (every locale, rendered with a sentinel code, with the built-in fallback to `en`);
+ * what the build could not know is this deployment's `DEFAULT_LOCALE`, which changes the file a
+ * locale falls back to. So a different default is checked again here, for the channels this
+ * deployment sends; with the default `en` there is nothing new to check and nothing is spent.
+ * Templates read from a folder (CLI, sandbox) are checked by the sandbox's gallery and the CLI's
+ * preview, and at send time by the relay. Throws a `TemplateError` listing each problem: the
+ * handler then fails every invocation with it instead of sending a message without its code.
+ */
+function checkTemplatesAtColdStart(store: TemplateStore, config: RelayConfig): void {
+  if (config.defaultLocale === BUILTIN_DEFAULT_LOCALE) return;
+  const channels = [...(config.email ? ['email' as const] : []), ...(config.sms ? ['sms' as const] : [])];
+  const problems = checkCodeInTemplates(store, { defaultLocale: config.defaultLocale, channels });
+  if (problems.length > 0) {
+    throw new TemplateError(`templates are not safe to send with DEFAULT_LOCALE=${config.defaultLocale}:\n  - ${problems.map((p) => `${p.file}: ${p.message}`).join('\n  - ')}`);
+  }
+}
+
+/**
  * @example
  * const { relay, prime } = await bootstrap(process.env);
  * await prime();
@@ -109,9 +130,11 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
     metrics,
     clock,
   });
+  const templateStore = options.templateStore ?? defaultTemplateStore();
+  if (!options.templateStore) checkTemplatesAtColdStart(templateStore, config);
   const renderer =
     options.renderer ??
-    createTemplateRenderer({ appName: config.appName, defaultLocale: config.defaultLocale, store: options.templateStore, linkBaseUrl: config.linkBaseUrl });
+    createTemplateRenderer({ appName: config.appName, defaultLocale: config.defaultLocale, store: templateStore, linkBaseUrl: config.linkBaseUrl });
   // One KMS client per warm instance, in the key's region (KMS keys are regional); the decryptor
   // builds a keyring trusting exactly that key around it.
   const decryptor =

@@ -58,7 +58,7 @@ export function requestKey(input: { userPoolId: string; userName: string; trigge
     .digest('hex');
 }
 
-/** Cognito HTML-escapes `<` and `>` in temporary passwords (facts §2); undo exactly that. */
+/** Cognito HTML-escapes `<` and `>` in temporary passwords; undo exactly that. */
 export function unescapeTemporaryPassword(code: string): string {
   return code.replace(/&lt;/g, '<').replace(/&gt;/g, '>');
 }

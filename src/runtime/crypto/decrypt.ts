@@ -1,6 +1,6 @@
 /**
  * Decrypts `event.request.code` with the official AWS Encryption SDK and a KMS keyring that
- * trusts exactly one key ARN (facts §3), then checks the code is bound to the event's pool.
+ * trusts exactly one key ARN (the pool's `KMSKeyID`), then checks the code is bound to the event's pool.
  *
  * Built once at cold start; `decrypt()` is safe to call concurrently.
  *

@@ -2,7 +2,7 @@
  * KMS key ARN checks: the one rule for the relay, the CLI and the infra tools. The Encryption
  * SDK's KMS keyring only tries data keys whose provider info equals one of its key ARNs, and
  * Cognito writes the full key ARN there; a key ID or an alias therefore matches nothing and fails
- * late with "unencryptedDataKey has not been set" (facts §3, §8). We refuse them up front with a
+ * late with "unencryptedDataKey has not been set". We refuse them up front with a
  * message that says what to use instead.
  *
  * The ARN is split by `@aws-sdk/util-arn-parser`; the rule on top is KMS's: service `kms`, a

@@ -8,46 +8,36 @@
  * - every variable a template uses is one the relay provides (a typo such as `{{nmae}}` renders
  *   as nothing in Mustache, silently);
  * - every code-bearing trigger renders, in every locale the store has, with a sentinel code, and
- *   the sentinel appears in each part that reaches the user: email HTML, email text and SMS.
+ *   the sentinel appears in each part that reaches the user: email HTML, email text and SMS
+ *   (code-check.ts, the part the Lambda runs at cold start).
  *
  * @example
  * const problems = checkTemplates(store, { defaultLocale: 'en' });
  * if (problems.length > 0) throw new TemplateError(formatTemplateProblems(problems));
  */
 import Mustache from 'mustache';
-import { TRIGGERS, type Channel, type TriggerRule } from '../cognito/triggers.ts';
 import { TemplateError } from '../errors.ts';
-import { createRenderer } from './render.ts';
+import { checkCodeInTemplates, type TemplateProblem, type CodeCheckOptions } from './code-check.ts';
 import { CONTENT_PARTIAL, type TemplateStore } from './store.ts';
-import { sampleTemplateVariables, TEMPLATE_VARIABLES } from './variables.ts';
+import { TEMPLATE_VARIABLES } from './variables.ts';
 
-export interface TemplateProblem {
-  /** Where the file lives: the layer's name and its relative path, e.g. `built-in: fr/SignUp/email.html`. */
-  file: string;
-  /** 1-based; absent when the problem is about a rendered message rather than one spot in a file. */
-  line?: number | undefined;
-  column?: number | undefined;
-  message: string;
-}
+export type { TemplateProblem } from './code-check.ts';
 
-export interface CheckOptions {
-  defaultLocale?: string | undefined;
-  /** Only these channels' triggers are rendered with the sentinel (a deployment may send only email). */
-  channels?: readonly Channel[] | undefined;
+export interface CheckOptions extends CodeCheckOptions {
   /**
    * Variable names templates may use besides the relay's own (for example brand values a
    * deployment adds); a name `a.b` also allows sections `{{#a}}…{{/a}}`.
    */
   extraVariables?: readonly string[] | undefined;
+  /**
+   * Check every file's tags and variable names (default true). A bundle's files were checked when
+   * it was built, so the cold-start check renders only.
+   */
+  checkFiles?: boolean | undefined;
   /** How a file is named in problems; default `<layer name>: <relative path>`. */
   fileName?: ((layerName: string, path: string) => string) | undefined;
 }
 
-/**
- * Digits and letters only, so HTML escaping cannot change it, and long enough that no template
- * text contains it by chance.
- */
-export const SENTINEL_CODE = '739150SENTINEL264';
 
 /** Roots whose members are open-ended: any attribute or metadata key may appear. */
 const OPEN_ROOTS = new Set(['user', 'clientMetadata']);
@@ -119,37 +109,6 @@ function checkFiles(store: TemplateStore, known: Set<string>, fileName: (layerNa
   return problems;
 }
 
-function codeBearingRules(channels: readonly Channel[] | undefined): TriggerRule[] {
-  return TRIGGERS.filter((rule) => rule.needsCode && (channels === undefined || channels.includes(rule.channel)));
-}
-
-/** Renders each code-bearing trigger in each locale with the sentinel and looks for it in every part. */
-function checkSentinel(store: TemplateStore, options: CheckOptions): TemplateProblem[] {
-  const problems: TemplateProblem[] = [];
-  const renderer = createRenderer({ store, defaultLocale: options.defaultLocale });
-  const locales = new Set([...store.locales(), ...(options.defaultLocale ? [options.defaultLocale] : [])]);
-  for (const locale of locales) {
-    for (const rule of codeBearingRules(options.channels)) {
-      const variables = { ...sampleTemplateVariables(rule, { appName: 'App', locale }), code: SENTINEL_CODE };
-      const where = `${locale}/${rule.name}`;
-      try {
-        if (rule.channel === 'email') {
-          const email = renderer.renderEmail(rule.name, locale, variables);
-          for (const [part, content] of [['email.html', email.html], ['email.txt', email.text]] as const) {
-            if (!content.includes(SENTINEL_CODE)) problems.push({ file: `${where}/${part} (as rendered, locale ${email.locale})`, message: 'the message does not contain {{code}}' });
-          }
-        } else {
-          const sms = renderer.renderSms(rule.name, locale, variables);
-          if (!sms.text.includes(SENTINEL_CODE)) problems.push({ file: `${where}/sms.txt (as rendered, locale ${sms.locale})`, message: 'the message does not contain {{code}}' });
-        }
-      } catch (error) {
-        problems.push({ file: where, message: `does not render: ${(error as Error).message}` });
-      }
-    }
-  }
-  return problems;
-}
-
 /**
  * Every problem in the store, in file order. Empty when every message that should carry the code
  * does, and every tag and name is right.
@@ -157,10 +116,10 @@ function checkSentinel(store: TemplateStore, options: CheckOptions): TemplatePro
 export function checkTemplates(store: TemplateStore, options: CheckOptions = {}): TemplateProblem[] {
   const known = knownNames(options.extraVariables ?? []);
   known.add(CONTENT_PARTIAL);
-  const fileProblems = checkFiles(store, known, options.fileName ?? ((layerName, path) => `${layerName}: ${path}`));
+  const fileProblems = options.checkFiles === false ? [] : checkFiles(store, known, options.fileName ?? ((layerName, path) => `${layerName}: ${path}`));
   // A file that does not parse would only repeat itself as render failures.
   if (fileProblems.some((problem) => problem.message.startsWith('does not parse'))) return fileProblems;
-  return [...fileProblems, ...checkSentinel(store, options)];
+  return [...fileProblems, ...checkCodeInTemplates(store, options)];
 }
 
 export function formatTemplateProblem(problem: TemplateProblem): string {

@@ -1,7 +1,7 @@
 /**
  * Encrypts a code the way Cognito does before it invokes a custom sender, with the official
  * AWS Encryption SDK, so tests, the sandbox and the CLI `encrypt` command feed the relay the same
- * bytes a real pool would (facts §3).
+ * bytes a real pool would (message format v1, suite 0x0378, context `userpool-id`).
  *
  * Deliberately its own module: `@aws-crypto/client-node` is a dev dependency and must never be
  * imported from anything the Lambda bundle reaches.

@@ -1,5 +1,5 @@
 /**
- * Events shaped exactly like the ones Cognito sends (facts file §2), for the sandbox, the CLI's
+ * Events shaped exactly like the ones Cognito sends to a custom sender, for the sandbox, the CLI's
  * `simulate`, the benchmark and tests. The code must already be encrypted (see
  * `kms/cognito-encrypt.ts`); these builders never see a plaintext code.
  */

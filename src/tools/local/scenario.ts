@@ -68,7 +68,7 @@ export function randomTemporaryPassword(): string {
   return chars.join('');
 }
 
-/** Cognito HTML-escapes `<` and `>` in temporary passwords before encrypting them (facts §2). */
+/** Cognito HTML-escapes `<` and `>` in temporary passwords before encrypting them. */
 export function escapeLikeCognito(password: string): string {
   return password.replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

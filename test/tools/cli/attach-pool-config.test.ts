@@ -1,6 +1,6 @@
 /**
  * Pure unit tests for src/tools/cli/pool-config.ts: the DescribeUserPool → UpdateUserPool translation
- * (facts file §6), the LambdaConfig merge, the diff, and the resource-policy reading.
+ * (UpdateUserPool resets what it is not given), the LambdaConfig merge, the diff, and the resource-policy reading.
  * Covers what the emulator cannot show (it stores neither UserPoolTier nor DeletionProtection).
  */
 import { describe, it } from 'node:test';

@@ -44,6 +44,7 @@ locals {
   delivery_settings = { for name, value in {
     MAX_ATTEMPTS                = var.delivery.max_attempts
     ATTEMPT_TIMEOUT_MS          = var.delivery.attempt_timeout_ms
+    UNKNOWN_OUTCOME_RESENDS     = var.delivery.unknown_outcome_resends
     CIRCUIT_BREAKER_THRESHOLD   = var.delivery.circuit_breaker_threshold
     CIRCUIT_BREAKER_COOLDOWN_MS = var.delivery.circuit_breaker_cooldown_ms
     SMS_ALLOWED_COUNTRIES       = var.sms == null ? null : join(",", var.sms.allowed_countries)
@@ -398,7 +399,7 @@ resource "aws_lambda_function" "this" {
     precondition {
       condition = length(setintersection(keys(var.settings), [
         "KMS_KEY_ARN", "EMAIL_PROVIDERS", "EMAIL_FROM", "EMAIL_FROM_NAME", "EMAIL_REPLY_TO", "SMS_PROVIDERS", "APP_NAME", "DEFAULT_LOCALE", "IDEMPOTENCY_TABLE",
-        "MAX_ATTEMPTS", "ATTEMPT_TIMEOUT_MS", "CIRCUIT_BREAKER_THRESHOLD", "CIRCUIT_BREAKER_COOLDOWN_MS", "SMS_ALLOWED_COUNTRIES", "SMS_MAX_PER_NUMBER_PER_HOUR",
+        "MAX_ATTEMPTS", "ATTEMPT_TIMEOUT_MS", "UNKNOWN_OUTCOME_RESENDS", "CIRCUIT_BREAKER_THRESHOLD", "CIRCUIT_BREAKER_COOLDOWN_MS", "SMS_ALLOWED_COUNTRIES", "SMS_MAX_PER_NUMBER_PER_HOUR",
       ])) == 0
       error_message = "settings may not override variables the module sets itself; use the module's own inputs (delivery, sms, idempotency…)."
     }

@@ -32,5 +32,5 @@ output "idempotency_table_name" {
 
 output "attach_command" {
   description = "For a pool not managed by this Terraform configuration: wires it, keeping every other setting."
-  value       = "npx cognito-relay attach --user-pool-id ${var.user_pool_id} --function ${aws_lambda_function.this.arn} --kms-key ${local.key_arn}"
+  value       = "npx --no-install cognito-relay attach --user-pool-id ${var.user_pool_id} --function ${aws_lambda_function.this.arn} --kms-key ${local.key_arn}"
 }

@@ -5,7 +5,7 @@ variable "name" {
 }
 
 variable "lambda_zip_path" {
-  description = "Path to dist/lambda.zip built by `npm run build` (index.mjs at the root, handler index.handler)."
+  description = "Path to the relay's lambda.zip (index.mjs at the root, handler index.handler): node_modules/cognito-relay/dist/lambda.zip from the npm package, or dist/lambda.zip after `npm run build` in a checkout."
   type        = string
 }
 
@@ -127,13 +127,16 @@ variable "delivery" {
   description = <<-EOT
     Delivery settings (docs/failure-semantics.md); unset ones keep the relay's defaults:
     max_attempts (MAX_ATTEMPTS, 1-10, default 3), attempt_timeout_ms (ATTEMPT_TIMEOUT_MS,
-    100-60000, default 5000, and at least 1 s under `timeout`), circuit_breaker_threshold
-    (CIRCUIT_BREAKER_THRESHOLD, 1-100, default 3), circuit_breaker_cooldown_ms
-    (CIRCUIT_BREAKER_COOLDOWN_MS, 1000-3600000, default 30000).
+    100-60000, default 10000, and at least 1 s under `timeout`), unknown_outcome_resends
+    (UNKNOWN_OUTCOME_RESENDS, 0-3, default 1: resends after an unanswered attempt when the last
+    provider takes no idempotency key), circuit_breaker_threshold (CIRCUIT_BREAKER_THRESHOLD,
+    1-100, default 3), circuit_breaker_cooldown_ms (CIRCUIT_BREAKER_COOLDOWN_MS, 1000-3600000,
+    default 30000).
   EOT
   type = object({
     max_attempts                = optional(number)
     attempt_timeout_ms          = optional(number)
+    unknown_outcome_resends     = optional(number)
     circuit_breaker_threshold   = optional(number)
     circuit_breaker_cooldown_ms = optional(number)
   })
@@ -145,11 +148,12 @@ variable "delivery" {
       for check in [
         [var.delivery.max_attempts, 1, 10],
         [var.delivery.attempt_timeout_ms, 100, 60000],
+        [var.delivery.unknown_outcome_resends, 0, 3],
         [var.delivery.circuit_breaker_threshold, 1, 100],
         [var.delivery.circuit_breaker_cooldown_ms, 1000, 3600000],
       ] : check[0] == null || (try(check[0] >= check[1] && check[0] <= check[2] && floor(check[0]) == check[0], false))
     ])
-    error_message = "delivery: max_attempts 1-10, attempt_timeout_ms 100-60000, circuit_breaker_threshold 1-100, circuit_breaker_cooldown_ms 1000-3600000, whole numbers."
+    error_message = "delivery: max_attempts 1-10, attempt_timeout_ms 100-60000, unknown_outcome_resends 0-3, circuit_breaker_threshold 1-100, circuit_breaker_cooldown_ms 1000-3600000, whole numbers."
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * `cognito-relay attach`: point an existing user pool's CustomEmailSender / CustomSMSSender at the
- * relay without touching anything else on the pool (facts file §6 explains why that takes care:
+ * relay without touching anything else on the pool (that takes care:
  * UpdateUserPool resets whatever it is not given).
  *
  *   DescribeUserPool → keep what UpdateUserPool accepts → merge LambdaConfig → UpdateUserPool

@@ -1,6 +1,6 @@
 /**
  * `cognito-relay encrypt`: makes `event.request.code` the way Cognito does (AWS Encryption SDK
- * message format v1, suite 0x0378, context `{ "userpool-id": … }`, facts §3) under a KMS key the
+ * message format v1, suite 0x0378, context `{ "userpool-id": … }`) under a KMS key the
  * caller names, for tests, replays and emulators that cannot produce real codes.
  */
 import type { CognitoCodeFormat } from '../../local/cognito-encrypt.ts';

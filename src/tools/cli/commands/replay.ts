@@ -45,7 +45,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /**
- * How long Cognito accepts the code of each trigger (facts file §7). The longest value where a
+ * How long Cognito accepts the code of each trigger (AWS's Cognito documentation). The longest value where a
  * range applies, so "expired" is certain. AdminCreateUser depends on the pool's
  * TemporaryPasswordValidityDays, ATO carries no code: never called expired.
  */
