@@ -98,3 +98,14 @@ describe('landing page fetch handler (to mount in a Hono app such as the sandbox
     assert.equal(handle(new Request('http://sandbox.local/landing/nope.js')), undefined);
   });
 });
+
+describe('landing page messages', () => {
+  it('has every English message in French and German, with the same placeholders', async () => {
+    const { MESSAGES } = (await import(new URL('../../src/landing/messages.js', import.meta.url).href)) as { MESSAGES: Record<string, Record<string, string>> };
+    const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(',');
+    for (const language of ['fr', 'de']) {
+      assert.deepEqual(Object.keys(MESSAGES[language] ?? {}).sort(), Object.keys(MESSAGES.en ?? {}).sort(), language);
+      for (const [key, text] of Object.entries(MESSAGES.en ?? {})) assert.equal(placeholders(MESSAGES[language]?.[key] ?? ''), placeholders(text), `${language} ${key}`);
+    }
+  });
+});
