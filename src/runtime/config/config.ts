@@ -15,6 +15,7 @@ import { ConfigError } from '../errors.ts';
 import { keyArnProblem, regionOfKeyArn } from '../crypto/key-arn.ts';
 import { emailAddressProblem } from '../cognito/recipient.ts';
 import type { Channel } from '../cognito/triggers.ts';
+import { linkBaseUrlProblem } from '../templates/variables.ts';
 import { parseAllowedCountries } from '../delivery/calling-codes.ts';
 import { DELIVERY_DEFAULTS, type DeliveryPolicy } from '../delivery/policy.ts';
 import { PROVIDER_LOADERS } from '../providers/registry.ts';
@@ -51,6 +52,8 @@ export interface RelayConfig {
   region: string;
   appName: string;
   defaultLocale: string;
+  /** `LINK_BASE_URL`: the landing page verification links point to; absent, messages carry the code only. */
+  linkBaseUrl: string | undefined;
   logLevel: LogLevel;
   /** `POWERTOOLS_SERVICE_NAME`: the `service` of log lines and metrics. */
   serviceName: string;
@@ -220,6 +223,7 @@ const EnvSchema = v.object({
     'INFO',
   ),
   POWERTOOLS_SERVICE_NAME: v.optional(v.pipe(v.string(), trim), 'cognito-relay'),
+  LINK_BASE_URL: v.optional(v.pipe(v.string(), trim, problemCheck((value: string) => linkBaseUrlProblem(value)))),
   EMAIL_FROM: emailAddress('EMAIL_FROM'),
   // The display name reaches a header: no CR/LF.
   EMAIL_FROM_NAME: oneLine,
@@ -353,6 +357,7 @@ function relayConfigSchema(input: {
         // Empty is fine: the built-in templates leave the name out.
         appName: e.APP_NAME ?? '',
         defaultLocale: e.DEFAULT_LOCALE,
+        linkBaseUrl: e.LINK_BASE_URL,
         logLevel: e.LOG_LEVEL,
         serviceName: e.POWERTOOLS_SERVICE_NAME,
         onLambda: e.AWS_LAMBDA_FUNCTION_NAME !== undefined,

@@ -132,7 +132,9 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
   });
   const templateStore = options.templateStore ?? defaultTemplateStore();
   if (!options.templateStore) checkTemplatesAtColdStart(templateStore, config);
-  const renderer = options.renderer ?? createTemplateRenderer({ appName: config.appName, defaultLocale: config.defaultLocale, store: templateStore });
+  const renderer =
+    options.renderer ??
+    createTemplateRenderer({ appName: config.appName, defaultLocale: config.defaultLocale, store: templateStore, linkBaseUrl: config.linkBaseUrl });
   // One KMS client per warm instance, in the key's region (KMS keys are regional); the decryptor
   // builds a keyring trusting exactly that key around it.
   const decryptor =

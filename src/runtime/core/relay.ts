@@ -113,6 +113,7 @@ export function createRelay(deps: RelayDeps) {
         clientMetadata: event.clientMetadata,
         userPoolId: event.userPoolId,
         region: event.region,
+        clientId: event.clientId,
       });
       assertCarriesCode(rule, code, rendered);
       const base = {

@@ -22,6 +22,8 @@ export interface RenderRequest {
   clientMetadata: Record<string, string>;
   userPoolId: string;
   region: string;
+  /** `callerContext.clientId`: verification links name the app client. */
+  clientId?: string | undefined;
 }
 
 export type RenderedContent = { channel: 'email'; subject: string; html: string; text: string } | { channel: 'sms'; text: string };
@@ -44,7 +46,13 @@ export interface Renderer {
  * const renderer = createTemplateRenderer({ appName: 'Acme', defaultLocale: 'en' });
  * const { content, locale } = renderer.render({ rule, code, userName, userAttributes, clientMetadata, userPoolId, region });
  */
-export function createTemplateRenderer(options: { appName: string; defaultLocale: string; store?: TemplateStore | undefined }): Renderer {
+export function createTemplateRenderer(options: {
+  appName: string;
+  defaultLocale: string;
+  store?: TemplateStore | undefined;
+  /** LINK_BASE_URL: verification links in the messages; none when absent. */
+  linkBaseUrl?: string | undefined;
+}): Renderer {
   const templates = createRenderer({ store: options.store ?? defaultTemplateStore(), defaultLocale: options.defaultLocale });
   return {
     render(request) {
@@ -53,7 +61,7 @@ export function createTemplateRenderer(options: { appName: string; defaultLocale
         userAttributes: request.userAttributes,
         defaultLocale: options.defaultLocale,
       });
-      const variables = buildTemplateVariables({ ...request, appName: options.appName, locale });
+      const variables = buildTemplateVariables({ ...request, appName: options.appName, locale, linkBaseUrl: options.linkBaseUrl });
       if (request.rule.channel === 'email') {
         const email = templates.renderEmail(request.rule.name, locale, variables);
         return { locale: email.locale, variables, content: { channel: 'email', subject: email.subject, html: email.html, text: email.text } };

@@ -19,7 +19,11 @@ export { BUILTIN_DEFAULT_LOCALE, localeChain, normalizeLocale, resolveLocale, ty
 export {
   TEMPLATE_VARIABLES,
   buildTemplateVariables,
+  checkLinkBaseUrl,
+  linkBaseUrlProblem,
   sampleTemplateVariables,
+  type LinkAction,
+  type LinkVariables,
   type SignInDetails,
   type TemplateVariableDoc,
   type TemplateVariables,

@@ -49,6 +49,22 @@ export type TemplateVariables = {
   links?: { confirm?: string; deny?: string };
   /** AccountTakeOverNotification only: what Cognito did about the sign-in. */
   action?: { type: string; blocked: boolean; mfa: boolean; noAction: boolean };
+  /** Verification link to the landing page; only when a link base URL is configured (see LinkVariables). */
+  link?: LinkVariables;
+};
+
+/** What a link does on the landing page. */
+export type LinkAction = 'confirm' | 'reset' | 'verify' | 'signin';
+
+export type LinkVariables = {
+  /** The landing page with everything it needs in the fragment (`#action=confirm&code=…`). */
+  url: string;
+  action: LinkAction;
+  /**
+   * True for sign-in (email OTP) codes: Cognito binds them to the browser session that asked for
+   * them, so the link can only prefill the code in the app on that same device.
+   */
+  sameDeviceOnly: boolean;
 };
 
 export interface TemplateVariablesInput {
@@ -62,6 +78,13 @@ export interface TemplateVariablesInput {
   region: string;
   appName: string;
   locale: string;
+  /**
+   * Where the landing page lives (LINK_BASE_URL), already checked by `checkLinkBaseUrl`. Absent:
+   * no `link` variable, and the built-in templates show the code alone.
+   */
+  linkBaseUrl?: string | undefined;
+  /** `callerContext.clientId`: the app client the page calls Cognito with (ConfirmSignUp needs it). */
+  clientId?: string | undefined;
 }
 
 /**
@@ -87,6 +110,8 @@ export function buildTemplateVariables(input: TemplateVariablesInput): TemplateV
     region: input.region,
   };
   if (input.code !== undefined) vars.code = input.code;
+  const link = buildLink(input);
+  if (link) vars.link = link;
   if (input.rule.name === 'AccountTakeOverNotification') {
     const actionType = (user['ACCOUNT_TAKE_OVER_ACTION'] ?? '').toUpperCase();
     const loginTime = describeTime(user['LOGIN_TIME'] ?? '', input.locale, user['zoneinfo']);
@@ -116,6 +141,72 @@ export function buildTemplateVariables(input: TemplateVariablesInput): TemplateV
     };
   }
   return vars;
+}
+
+const LINK_ACTIONS: Partial<Record<TriggerName, LinkAction>> = {
+  SignUp: 'confirm',
+  ResendCode: 'confirm',
+  ForgotPassword: 'reset',
+  UpdateUserAttribute: 'verify',
+  VerifyUserAttribute: 'verify',
+  Authentication: 'signin',
+};
+
+/**
+ * The landing-page link for a code-bearing trigger. Everything about the user travels in the
+ * fragment: browsers never send it to the server, so it stays out of access logs, proxies and
+ * Referer headers, and a mail scanner fetching the URL only gets the static page. The values are
+ * form-encoded (`URLSearchParams`), so a six-digit code appears in the URL as itself and the
+ * log scrubbers that look for the code still find it.
+ *
+ * No link when the app client is unknown for an action that needs it (ConfirmSignUp and
+ * ConfirmForgotPassword take a ClientId): a link that cannot work is worse than the code alone.
+ */
+function buildLink(input: TemplateVariablesInput): LinkVariables | undefined {
+  const action = LINK_ACTIONS[input.rule.name];
+  if (!input.linkBaseUrl || !action || input.code === undefined) return undefined;
+  const clientId = input.clientId && input.clientId !== 'CLIENT_ID_NOT_APPLICABLE' ? input.clientId : undefined;
+  if ((action === 'confirm' || action === 'reset') && !clientId) return undefined;
+  const attribute = input.rule.channel === 'sms' ? 'phone_number' : 'email';
+  const fragment = new URLSearchParams({ action, code: input.code, username: input.userName });
+  if (clientId) fragment.set('client', clientId);
+  fragment.set('region', input.region);
+  if (action === 'verify') fragment.set('attribute', attribute);
+  const destination = input.userAttributes[attribute];
+  if (destination) fragment.set('to', destination);
+  if (input.appName) fragment.set('app', input.appName);
+  fragment.set('lang', input.locale);
+  return { url: `${input.linkBaseUrl}#${fragment.toString()}`, action, sameDeviceOnly: action === 'signin' };
+}
+
+/**
+ * What is wrong with a LINK_BASE_URL value, or undefined when it is fine: an absolute https URL
+ * (http only on loopback, for local stacks), without credentials or a fragment (the relay writes
+ * the fragment). The message names the setting and says what to fix.
+ *
+ * @example linkBaseUrlProblem('http://acme.example/') // 'LINK_BASE_URL must use https (…)'
+ */
+export function linkBaseUrlProblem(value: string, setting = 'LINK_BASE_URL'): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${setting} must be an absolute URL, e.g. https://acme.example/verify`;
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    return `${setting} must use https (http is accepted only for localhost / 127.0.0.1 / [::1])`;
+  }
+  if (url.username || url.password) return `${setting} must not contain credentials`;
+  if (value.includes('#')) return `${setting} must not contain a fragment (#…): the relay writes the fragment`;
+  return undefined;
+}
+
+/** `linkBaseUrlProblem` as a guard: returns the URL, or throws an Error with the problem. */
+export function checkLinkBaseUrl(value: string, setting = 'LINK_BASE_URL'): string {
+  const problem = linkBaseUrlProblem(value, setting);
+  if (problem) throw new Error(problem);
+  return value;
 }
 
 // A link that is not http(s) (e.g. `javascript:`) is dropped: the button then disappears
@@ -200,6 +291,9 @@ export const TEMPLATE_VARIABLES: readonly TemplateVariableDoc[] = [
   { name: 'action.blocked', description: 'True when Cognito blocked the sign-in.', example: 'true', only: ['AccountTakeOverNotification'] },
   { name: 'action.mfa', description: 'True when Cognito asked (or would ask) for MFA.', example: 'false', only: ['AccountTakeOverNotification'] },
   { name: 'action.noAction', description: 'True when Cognito let the sign-in through.', example: 'false', only: ['AccountTakeOverNotification'] },
+  { name: 'link.url', description: 'The landing page link (LINK_BASE_URL) with the code, username and app client in the fragment (`#…`), never in the path or query. Absent when LINK_BASE_URL is not set.', example: 'https://acme.example/verify#action=confirm&code=123456&…', only: ['SignUp', 'ResendCode', 'ForgotPassword', 'UpdateUserAttribute', 'VerifyUserAttribute', 'Authentication'] },
+  { name: 'link.action', description: 'What the link does: `confirm` (sign-up), `reset` (password), `verify` (attribute) or `signin` (email OTP, same device only).', example: 'confirm', only: ['SignUp', 'ResendCode', 'ForgotPassword', 'UpdateUserAttribute', 'VerifyUserAttribute', 'Authentication'] },
+  { name: 'link.sameDeviceOnly', description: 'True for sign-in codes: the link only prefills the code in the app on the device that asked for it.', example: 'false', only: ['SignUp', 'ResendCode', 'ForgotPassword', 'UpdateUserAttribute', 'VerifyUserAttribute', 'Authentication'] },
 ];
 
 /**
@@ -207,7 +301,7 @@ export const TEMPLATE_VARIABLES: readonly TemplateVariableDoc[] = [
  *
  * @example sampleTemplateVariables(findTrigger('CustomEmailSender_SignUp')!, { appName: 'Acme', locale: 'en' })
  */
-export function sampleTemplateVariables(rule: TriggerRule, options: { appName: string; locale: string }): TemplateVariables {
+export function sampleTemplateVariables(rule: TriggerRule, options: { appName: string; locale: string; linkBaseUrl?: string | undefined }): TemplateVariables {
   const ato = rule.name === 'AccountTakeOverNotification';
   const userAttributes: Record<string, string> = {
     sub: '54cf7eb7-0b96-4304-8d6b-1d2f3a4b5c6d',
@@ -241,5 +335,7 @@ export function sampleTemplateVariables(rule: TriggerRule, options: { appName: s
     region: 'eu-west-1',
     appName: options.appName,
     locale: options.locale,
+    linkBaseUrl: options.linkBaseUrl,
+    clientId: '6u7c9vr3pkstoogexample',
   });
 }
