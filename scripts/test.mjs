@@ -29,8 +29,11 @@ if (files.length === 0) {
 // The whole suite also checks the shipped bundle, so build it first. A filtered run (while
 // working on one part) skips the build and tests whatever dist/ holds.
 if (filters.length === 0) {
-  const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
-  if (build.status !== 0) process.exit(build.status ?? 1);
+  // What `npm run build` runs: the Lambda, the npm package's JavaScript, the landing page.
+  for (const script of ['build.mjs', 'build-package.mjs', 'build-landing.mjs']) {
+    const build = spawnSync(process.execPath, [join(root, 'scripts', script)], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) process.exit(build.status ?? 1);
+  }
 }
 const result = spawnSync(
   process.execPath,
