@@ -14,7 +14,7 @@ function collect(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...collect(path));
-    else if (/\.test\.ts$/.test(name)) out.push(relative(root, path));
+    else if (name.endsWith('.test.ts')) out.push(relative(root, path));
   }
   return out;
 }

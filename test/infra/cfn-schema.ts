@@ -30,7 +30,6 @@ interface SpecResource extends SpecShape {
 
 const require = createRequire(import.meta.url);
 const PACKAGE_DIR = dirname(dirname(require.resolve('@aws-cdk/aws-service-spec')));
-export const SCHEMA_SOURCE = `@aws-cdk/aws-service-spec@${(JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as { version: string }).version}`;
 
 let loaded: { resources: Map<string, SpecResource>; types: Map<string, SpecShape> } | undefined;
 function database() {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createDecryptor } from '../../src/runtime/crypto/decrypt.ts';
 import { DecryptError } from '../../src/runtime/errors.ts';
 import { WARMUP_KEY_ARN, WARMUP_MESSAGE } from '../../src/runtime/crypto/fast-ecc-warmup.ts';
-import { encryptCognitoCode, kmsClientFor, startTestKms, totalKmsCalls } from '../support/kms.ts';
+import { encryptCognitoCode, startTestKms, totalKmsCalls } from '../support/kms.ts';
 import type { KmsStandIn } from '../support/kms.ts';
 
 const POOL = 'eu-west-1_AbCdEf123';

@@ -415,7 +415,7 @@ async function resolveProviders<C extends Channel>(
   const definitions: ProviderDefinition<C>[] = [];
   const settingsList: Record<string, string | undefined>[] = [];
   // Loaded in parallel: each is its own chunk.
-  const loaded = await Promise.all(names.map((name) => loaders[name]?.().then((m) => m.default)));
+  const loaded = await Promise.all(names.map(async (name) => (await loaders[name]?.())?.default));
   for (const [index, name] of names.entries()) {
     const definition = loaded[index];
     if (!definition) {
@@ -531,8 +531,8 @@ export async function loadConfig(rawEnv: Env, options: LoadConfigOptions = {}): 
   });
   const parsed = v.safeParse(schema, {
     env,
-    emailProviders: { ...email.settings.map((settings) => ({ raw: settings, typed: settings })) },
-    smsProviders: { ...sms.settings.map((settings) => ({ raw: settings, typed: settings })) },
+    emailProviders: Object.fromEntries(email.settings.map((settings, index) => [index, { raw: settings, typed: settings }])),
+    smsProviders: Object.fromEntries(sms.settings.map((settings, index) => [index, { raw: settings, typed: settings }])),
     hostedTemplates: { bundled: options.bundledProviderTemplates, env: env.PROVIDER_TEMPLATES },
   });
   if (!parsed.success) problems.push(...parsed.issues.map(describeIssue));

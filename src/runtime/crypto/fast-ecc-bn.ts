@@ -70,7 +70,7 @@ export default class BN {
     const requested = length || Math.max(1, bytes.length);
     assert(bytes.length <= requested, 'byte array longer than desired length');
     assert(requested > 0, 'Requested array length <= 0');
-    const padded = [...new Array<number>(requested - bytes.length).fill(0), ...bytes];
+    const padded = [...Array.from({ length: requested - bytes.length }, () => 0), ...bytes];
     return endian === 'le' ? padded.reverse() : padded;
   }
 

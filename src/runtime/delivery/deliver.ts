@@ -21,7 +21,6 @@ import { deadlineError } from './deadline.ts';
 import { DEFAULT_BACKOFF, type DeliveryRun } from './retry.ts';
 import { checkCountry, createSmsLimit, SmsBlockedError, type SmsCount } from './sms-guard.ts';
 
-export { SmsBlockedError } from './sms-guard.ts';
 
 export interface DeliveryContext {
   /** Stable per Cognito request; passed to providers that take an idempotency key. */
@@ -128,7 +127,7 @@ export function createDelivery(deps: DeliveryDeps, tuning: Partial<DeliveryTunin
     },
 
     async close() {
-      await Promise.all([...deps.email, ...deps.sms].map((p) => p.close?.()));
+      await Promise.all([...deps.email, ...deps.sms].map(async (p) => p.close?.()));
       deps.store?.close();
     },
   };

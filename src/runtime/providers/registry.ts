@@ -39,39 +39,6 @@ export const PROVIDER_LOADERS: { email: Record<string, Loader<'email'>>; sms: Re
   sms: SMS_PROVIDERS,
 };
 
-type IdRule = NonNullable<ProviderDefinition['hostedTemplateId']>;
-
-/**
- * The hosted-template id rules of the providers a mapping names (`PROVIDER_TEMPLATES`, the
- * bundled file), from each provider's own definition: only those modules load. When a name has
- * no rule (unknown, or a provider without hosted templates), every definition loads so the error
- * can list the providers that can — the cold start fails then anyway.
- */
-export async function hostedTemplateIdRules(mappings: (string | undefined)[]): Promise<Record<string, IdRule>> {
-  const names = new Set<string>();
-  for (const json of mappings) {
-    try {
-      const parsed: unknown = json?.trim() ? JSON.parse(json) : undefined;
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) for (const name of Object.keys(parsed)) names.add(name);
-    } catch {
-      // Reported by the mapping's own parser.
-    }
-  }
-  const rules: Record<string, IdRule> = {};
-  const collect = async (wanted: (name: string) => boolean) => {
-    for (const loaders of [EMAIL_PROVIDERS, SMS_PROVIDERS]) {
-      for (const [name, load] of Object.entries(loaders)) {
-        if (rules[name] || !wanted(name)) continue;
-        const rule = (await load()).default.hostedTemplateId;
-        if (rule) rules[name] = rule;
-      }
-    }
-  };
-  await collect((name) => names.has(name));
-  if ([...names].some((name) => !rules[name])) await collect(() => true);
-  return rules;
-}
-
 export function knownProviders(channel: Channel): string[] {
   return Object.keys(PROVIDER_LOADERS[channel]).sort();
 }

@@ -100,7 +100,7 @@ export function buildTemplateVariables(input: TemplateVariablesInput): TemplateV
     username: input.userName,
     user,
     name: user['given_name'] || user['name'] || '',
-    clientMetadata: { ...(input.clientMetadata ?? {}) },
+    clientMetadata: { ...input.clientMetadata },
     trigger: input.rule.name,
     triggerSource: input.rule.source,
     channel: input.rule.channel,

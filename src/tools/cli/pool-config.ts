@@ -123,7 +123,7 @@ export function unmodelledPaths(rawUserPool: unknown): string[] {
 function walk(schema: NormalizedSchema, value: unknown, path: string, paths: string[]): void {
   if (value === null || value === undefined) return;
   if (schema.isStructSchema() && typeof value === 'object' && !Array.isArray(value)) {
-    const members = new Map([...schema.structIterator()]);
+    const members = new Map(schema.structIterator());
     for (const [key, child] of Object.entries(value)) {
       const member = members.get(key);
       if (member) walk(member, child, `${path}.${key}`, paths);

@@ -244,7 +244,7 @@ export async function startCognitoLocalRelay(options: CognitoLocalRelayOptions =
         return { ok: outcome.ok, ...(outcome.error ? { error: outcome.error } : {}), durationMs: performance.now() - started };
       }
       if (runtime.kind === 'sources') {
-        const outcome = await invokeInProcess(relayEnv(), event, { ...(decryptor ? { decryptor } : {}) });
+        const outcome = await invokeInProcess(relayEnv(), event, decryptor ? { decryptor } : {});
         return { ok: outcome.ok, ...(outcome.error ? { error: outcome.error } : {}), durationMs: outcome.durationMs };
       }
       lambda ??= startLambdaProcess({ bundle: runtime.bundle ?? DEFAULT_BUNDLE, env: relayEnv() });

@@ -33,7 +33,7 @@ import { startSandboxServer, type SandboxServer } from './server.ts';
 import { checkCodeInMessages, emailView, type CodeCheck, type EmailView, type SmsView } from '../local/views.ts';
 import { summarizeBuildFailure } from './template-errors.ts';
 
-export { emailView, type CodeCheck, type EmailView, type SmsView } from '../local/views.ts';
+export type { CodeCheck, EmailView, SmsView } from '../local/views.ts';
 
 export const DEFAULT_PORT = 4580;
 export const DEFAULT_SMTP_PORT = 2525;

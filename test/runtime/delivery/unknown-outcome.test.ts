@@ -4,7 +4,7 @@
  * what reached it; the test provider raises `unknown` when its request was fully written but no
  * answer came before the abort, which is how the providers' HTTP transport classifies it.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

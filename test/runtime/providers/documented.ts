@@ -37,6 +37,7 @@ const brevo = {
   },
   // Without a template, sender + subject + content are required.
   if: { not: { required: ['templateId'] } },
+  // oxlint-disable-next-line unicorn/no-thenable -- JSON Schema's if/then, not a promise
   then: { required: ['sender', 'subject', 'htmlContent'] },
 };
 

@@ -16,6 +16,7 @@ export function formatMailbox(address: Address, options: { encodeNonAscii?: bool
   // CR/LF never reach a header, whatever the config layer did.
   const name = address.name?.replace(/[\r\n]+/g, ' ').trim();
   if (!name) return address.email;
+  // oxlint-disable-next-line no-control-regex -- "anything outside ASCII" includes the control range by design
   if (options.encodeNonAscii && /[^\x00-\x7f]/.test(name)) {
     // SES wants non-ASCII display names as RFC 2047 encoded words.
     return `=?UTF-8?B?${Buffer.from(name, 'utf8').toString('base64')}?= <${address.email}>`;

@@ -68,7 +68,7 @@ export function createSns(options: SnsOptions): SmsProvider {
           hints: HINTS,
           permissionHint: 'the function role needs sns:Publish (on "*" for SMS to phone numbers)',
           // "Invalid parameter: PhoneNumber Reason: … is not valid to publish to"
-          aboutRecipient: (e) => /^InvalidParameter/.test(e.name ?? '') && /PhoneNumber/.test(e.message ?? ''),
+          aboutRecipient: (e) => (e.name ?? '').startsWith('InvalidParameter') && /PhoneNumber/.test(e.message ?? ''),
         });
       }
     },

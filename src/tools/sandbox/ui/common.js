@@ -70,6 +70,7 @@ function fit(box) {
     box.style.zoom = zoom;
     // Chromium does not repaint a loaded frame whose ancestor's zoom changed: load it again.
     const frame = box.querySelector('iframe');
+    // oxlint-disable-next-line no-self-assign -- reassigning srcdoc reloads the frame
     if (frame?.srcdoc) frame.srcdoc = frame.srcdoc;
   }
   const note = box.parentElement?.querySelector('.fit-note');
