@@ -36,7 +36,7 @@ export {
   toHeaderLine,
   type RenderedEmail,
   type RenderedSms,
-  type Renderer,
+  type TemplateRenderer,
   type RendererOptions,
   type ResolvedTemplate,
 } from './render.ts';

@@ -38,7 +38,7 @@ export interface RenderedSms {
   locale: string;
 }
 
-export interface Renderer {
+export interface TemplateRenderer {
   /** Throws `TemplateError` when a file is missing everywhere, does not parse, or renders empty. */
   renderEmail(trigger: TriggerName, locale: string, vars: Record<string, unknown>): RenderedEmail;
   renderSms(trigger: TriggerName, locale: string, vars: Record<string, unknown>): RenderedSms;
@@ -123,7 +123,7 @@ export function toHeaderLine(value: string): string {
  * const renderer = createRenderer({ store: defaultTemplateStore(), defaultLocale: 'en' });
  * const { subject, html, text } = renderer.renderEmail('SignUp', 'fr', vars);
  */
-export function createRenderer(options: RendererOptions): Renderer {
+export function createRenderer(options: RendererOptions): TemplateRenderer {
   const { store, defaultLocale } = options;
   // One writer per renderer: its cache keeps each template parsed once, on first use, so a cold
   // start parses only what the first message needs.
