@@ -8,7 +8,15 @@
  * overrides (their own fetch, template folder, logger, decryptor).
  */
 import { loadConfig, type Env, type RelayConfig, type SecretReader } from '../config/config.ts';
-import { BUILTIN_DEFAULT_LOCALE, defaultTemplateStore, providerTemplatesJson } from '../templates/index.ts';
+import { DEFAULT_PROFILE, environmentForProfiles, loadRelayFile, resolveProfiles, type ResolvedProfile } from '../config/profiles.ts';
+import {
+  BUILTIN_DEFAULT_LOCALE,
+  createProfileTemplateStore,
+  defaultTemplateStore,
+  providerTemplatesJson,
+  relayConfigJson,
+  templateSetNames,
+} from '../templates/index.ts';
 import { checkCodeInTemplates } from '../templates/code-check.ts';
 import { TemplateError } from '../errors.ts';
 import { createDecryptor, type Decryptor } from '../crypto/decrypt.ts';
@@ -16,7 +24,7 @@ import { createKmsDecryptClient } from '../crypto/kms-decrypt.ts';
 import { regionOfKeyArn } from '../crypto/key-arn.ts';
 import { createUserLookup, type UserLookup } from '../cognito/recipient.ts';
 import { TRIGGERS } from '../cognito/triggers.ts';
-import { createDelivery } from '../delivery/deliver.ts';
+import { createDelivery, type Delivery } from '../delivery/deliver.ts';
 import { systemClock, type Clock } from '../delivery/policy.ts';
 import type { IdempotencyStore } from '../delivery/store.ts';
 import { createLogger, scrubbingLogger, type RelayLogger } from '../observability/logger.ts';
@@ -26,7 +34,8 @@ import type { FetchLike } from '../providers/http.ts';
 import { nodeTransport } from '../providers/transport.ts';
 import type { ProviderDeps } from '../providers/types.ts';
 import type { TemplateStore } from '../templates/store.ts';
-import { createRelay, type Relay } from './relay.ts';
+import { createProfileRouter } from './profiles.ts';
+import { createRelay, type ProfileDeps, type Relay } from './relay.ts';
 import { createTemplateRenderer, type Renderer } from './renderer.ts';
 
 export interface BootstrapOptions {
@@ -45,12 +54,17 @@ export interface BootstrapOptions {
   /** An idempotency store instead of the DynamoDB one `IDEMPOTENCY_TABLE` would create. */
   store?: IdempotencyStore;
   clock?: Clock;
+  /** relay.config.json's text instead of the bundled one (undefined: the bundled file, if any). */
+  relayConfig?: string | undefined;
 }
 
 export interface Bootstrapped {
   relay: Relay;
   config: RelayConfig;
+  /** The default profile's renderer. */
   renderer: Renderer;
+  /** Every profile by name (one `default` without relay.config.json), as the relay uses them. */
+  profiles: ReadonlyMap<string, ProfileDeps & { settings: ResolvedProfile }>;
   /** The relay's logger (scrubbed), for the handler to add the Lambda context to. */
   logger: RelayLogger;
   /**
@@ -106,7 +120,13 @@ function checkTemplatesAtColdStart(store: TemplateStore, config: RelayConfig): v
  * await relay.handle(event, context);
  */
 export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promise<Bootstrapped> {
-  const config = await loadConfig(env, { readSecret: options.readSecret, bundledProviderTemplates: providerTemplatesJson() });
+  // Many apps and tenants: relay.config.json (bundled) names profiles and routes; without it the
+  // environment describes the one default profile, as it always has.
+  const file = loadRelayFile(options.relayConfig ?? relayConfigJson(), { templateSets: new Set(templateSetNames()) });
+  const config = await loadConfig(file ? environmentForProfiles(env, file) : env, {
+    readSecret: options.readSecret,
+    bundledProviderTemplates: providerTemplatesJson(),
+  });
 
   // Everything that leaves the relay goes through one scrubber: logs, metrics, thrown errors.
   const scrubber = createScrubber({ secrets: config.secrets });
@@ -120,21 +140,53 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
 
   const providerDeps: ProviderDeps = { fetch: options.fetch ?? nodeTransport, region: config.region };
   const built = options.store ? { store: options.store, destroy() {} } : await createStore(config);
-  const delivery = createDelivery({
-    email: (config.email?.providers ?? []).map((p) => p.create(providerDeps)),
-    sms: (config.sms?.providers ?? []).map((p) => p.create(providerDeps)),
-    policy: config.delivery,
-    hostedTemplates: config.hostedTemplates,
-    store: built?.store,
-    logger,
-    metrics,
-    clock,
-  });
-  const templateStore = options.templateStore ?? defaultTemplateStore();
-  if (!options.templateStore) checkTemplatesAtColdStart(templateStore, config);
-  const renderer =
-    options.renderer ??
-    createTemplateRenderer({ appName: config.appName, defaultLocale: config.defaultLocale, store: templateStore, linkBaseUrl: config.linkBaseUrl });
+  // One instance per provider, one delivery per chain: profiles with the same chain share them.
+  const providerInstances = new Map<string, unknown>();
+  const instance = <T>(channel: string, name: string, create: () => T): T => {
+    const key = `${channel}:${name}`;
+    if (!providerInstances.has(key)) providerInstances.set(key, create());
+    return providerInstances.get(key) as T;
+  };
+  const deliveries = new Map<string, Delivery>();
+  const deliveryFor = (profile: ResolvedProfile): Delivery => {
+    let delivery = deliveries.get(profile.deliveryKey);
+    if (!delivery) {
+      delivery = createDelivery({
+        email: (profile.email?.providers ?? []).map((p) => instance('email', p.definition.name, () => p.create(providerDeps))),
+        sms: (profile.sms?.providers ?? []).map((p) => instance('sms', p.definition.name, () => p.create(providerDeps))),
+        policy: config.delivery,
+        hostedTemplates: profile.hostedTemplates,
+        store: built?.store,
+        logger,
+        metrics,
+        clock,
+      });
+      deliveries.set(profile.deliveryKey, delivery);
+    }
+    return delivery;
+  };
+
+  const profiles = new Map<string, ProfileDeps & { settings: ResolvedProfile }>();
+  for (const settings of resolveProfiles(config, file)) {
+    const store = settings.templates ? createProfileTemplateStore(settings.templates) : (options.templateStore ?? defaultTemplateStore());
+    if (!options.templateStore) checkTemplatesAtColdStart(store, { ...config, defaultLocale: settings.defaultLocale });
+    const renderer =
+      options.renderer ??
+      createTemplateRenderer({
+        appName: settings.appName,
+        defaultLocale: settings.defaultLocale,
+        store,
+        linkBaseUrl: config.linkBaseUrl,
+        profile: settings.name,
+        brand: settings.brand,
+      });
+    const email = settings.email ? { from: settings.email.from, replyTo: settings.email.replyTo } : undefined;
+    profiles.set(settings.name, { name: settings.name, renderer, delivery: deliveryFor(settings), email, settings });
+  }
+  const defaultProfile = profiles.get(file?.default ?? DEFAULT_PROFILE) as ProfileDeps;
+  const { renderer, delivery } = defaultProfile;
+  const route = file ? createProfileRouter(file.routes, file.default) : undefined;
+
   // One KMS client per warm instance, in the key's region (KMS keys are regional); the decryptor
   // builds a keyring trusting exactly that key around it.
   const decryptor =
@@ -147,8 +199,9 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
     lookupUser: options.lookupUser ?? createUserLookup(config.region),
     logger,
     scrubber,
-    email: config.email ? { from: config.email.from, replyTo: config.email.replyTo } : undefined,
+    email: defaultProfile.email,
     now: clock.now,
+    selectProfile: route && ((event) => profiles.get(route(event)) ?? defaultProfile),
   });
 
   async function prime(): Promise<void> {
@@ -181,8 +234,9 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
     renderer,
     logger,
     prime,
+    profiles,
     async close() {
-      await delivery.close();
+      await Promise.all([...deliveries.values()].map((d) => d.close()));
       built?.destroy();
     },
   };

@@ -3,9 +3,10 @@
  * The Lambda handler, the CLI and the sandbox only build its dependencies and call `handle`.
  */
 import { createHash } from 'node:crypto';
-import { parseEvent } from '../cognito/event.ts';
+import { parseEvent, type ParsedEvent } from '../cognito/event.ts';
 import { findRecipient, type UserLookup } from '../cognito/recipient.ts';
 import type { Decryptor } from '../crypto/decrypt.ts';
+import { DEFAULT_PROFILE } from '../config/profiles.ts';
 import { RelayError } from '../errors.ts';
 import type { EmailMessage, Message, SmsMessage } from '../providers/types.ts';
 import type { Delivery, DeliveryResult } from '../delivery/deliver.ts';
@@ -34,6 +35,19 @@ export interface RelayDeps {
   scrubber: Scrubber;
   email: { from: Address; replyTo: string | undefined } | undefined;
   now?: () => number;
+  /**
+   * Many apps and tenants (relay.config.json): the profile serving this event, with its own
+   * renderer, delivery and sender. Without it every event uses `renderer`, `delivery`, `email`.
+   */
+  selectProfile?: ((event: ParsedEvent) => ProfileDeps) | undefined;
+}
+
+/** What a profile changes in the pipeline. */
+export interface ProfileDeps {
+  name: string;
+  renderer: Renderer;
+  delivery: Delivery;
+  email: { from: Address; replyTo: string | undefined } | undefined;
 }
 
 export interface RelayResult extends DeliveryResult {
@@ -86,7 +100,8 @@ export function createRelay(deps: RelayDeps) {
     try {
       const event = parseEvent(rawEvent);
       const { rule } = event;
-      deps.logger.appendKeys({ triggerSource: rule.source, userPoolId: event.userPoolId });
+      const profile: ProfileDeps = deps.selectProfile?.(event) ?? { name: DEFAULT_PROFILE, renderer: deps.renderer, delivery: deps.delivery, email: deps.email };
+      deps.logger.appendKeys({ triggerSource: rule.source, userPoolId: event.userPoolId, ...(deps.selectProfile ? { profile: profile.name } : {}) });
       const recipient = await findRecipient({
         channel: rule.channel,
         userPoolId: event.userPoolId,
@@ -105,7 +120,7 @@ export function createRelay(deps: RelayDeps) {
         scrubber.protect(code, rule.codeIsTemporaryPassword ? 'password' : 'code');
       }
 
-      const rendered = deps.renderer.render({
+      const rendered = profile.renderer.render({
         rule,
         code,
         userName: event.userName,
@@ -128,15 +143,15 @@ export function createRelay(deps: RelayDeps) {
       let message: Message;
       const { content } = rendered;
       if (content.channel === 'email') {
-        if (!deps.email) {
+        if (!profile.email) {
           throw new RelayError('CHANNEL_NOT_CONFIGURED', `received ${rule.source} but no email provider is configured; set EMAIL_PROVIDER and EMAIL_FROM`);
         }
         message = {
           ...base,
           channel: 'email',
           to: recipient.to,
-          from: deps.email.from,
-          replyTo: deps.email.replyTo,
+          from: profile.email.from,
+          replyTo: profile.email.replyTo,
           subject: content.subject,
           html: content.html,
           text: content.text,
@@ -155,7 +170,7 @@ export function createRelay(deps: RelayDeps) {
         encryptedCode: event.encryptedCode,
         eventId: event.userAttributes.EVENT_ID,
       });
-      const delivered = await deps.delivery.deliver(message, { idempotencyKey, deadline });
+      const delivered = await profile.delivery.deliver(message, { idempotencyKey, deadline });
       const result: RelayResult = {
         ...delivered,
         channel: rule.channel,
@@ -183,7 +198,7 @@ export function createRelay(deps: RelayDeps) {
       });
       throw safe;
     } finally {
-      deps.logger.removeKeys(['triggerSource', 'userPoolId']);
+      deps.logger.removeKeys(['triggerSource', 'userPoolId', 'profile']);
     }
   }
 }

@@ -12,6 +12,7 @@ import type { TriggerRule } from '../cognito/triggers.ts';
 import { TemplateError } from '../errors.ts';
 import { buildTemplateVariables, createRenderer, defaultTemplateStore, resolveLocale, type TemplateStore } from '../templates/index.ts';
 import type { TemplateVariables } from '../providers/types.ts';
+import type { Brand } from '../config/profiles.ts';
 
 export interface RenderRequest {
   rule: TriggerRule;
@@ -52,6 +53,9 @@ export function createTemplateRenderer(options: {
   store?: TemplateStore | undefined;
   /** LINK_BASE_URL: verification links in the messages; none when absent. */
   linkBaseUrl?: string | undefined;
+  /** The profile (relay.config.json) this renderer serves, and its brand values for `{{brand.*}}`. */
+  profile?: string | undefined;
+  brand?: Brand | undefined;
 }): Renderer {
   const templates = createRenderer({ store: options.store ?? defaultTemplateStore(), defaultLocale: options.defaultLocale });
   return {
@@ -61,7 +65,14 @@ export function createTemplateRenderer(options: {
         userAttributes: request.userAttributes,
         defaultLocale: options.defaultLocale,
       });
-      const variables = buildTemplateVariables({ ...request, appName: options.appName, locale, linkBaseUrl: options.linkBaseUrl });
+      const variables = buildTemplateVariables({
+        ...request,
+        appName: options.appName,
+        locale,
+        linkBaseUrl: options.linkBaseUrl,
+        profile: options.profile,
+        brand: options.brand,
+      });
       if (request.rule.channel === 'email') {
         const email = templates.renderEmail(request.rule.name, locale, variables);
         return { locale: email.locale, variables, content: { channel: 'email', subject: email.subject, html: email.html, text: email.text } };

@@ -22,8 +22,11 @@ import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import Mustache from 'mustache';
-import { BUILTIN_TEMPLATES_DIR, userTemplatesDir } from './paths.ts';
-import { createTemplateStore, scanTemplateDir } from './store.ts';
+import { readFileSync } from 'node:fs';
+import { BUILTIN_TEMPLATES_DIR, relayConfigPath, userTemplatesDir } from './paths.ts';
+import { createTemplateStore, scanTemplateDir, scanTemplateSets } from './store.ts';
+import { parseRelayConfigFile } from '../config/profiles.ts';
+import { knownProviders } from '../providers/registry.ts';
 import { checkTemplates, formatTemplateProblem } from './check.ts';
 
 export interface TemplatesPluginOptions {
@@ -31,6 +34,8 @@ export interface TemplatesPluginOptions {
   userDir?: string | undefined;
   /** The built-in folder. Default: `src/runtime/templates/builtin`. */
   builtinDir?: string | undefined;
+  /** relay.config.json. Default: env `RELAY_CONFIG` at build time, else `<repo>/relay.config.json`. */
+  configFile?: string | undefined;
 }
 
 const EMBEDDED_MODULE = /[\\/]src[\\/]runtime[\\/]templates[\\/]embedded\.ts$/;
@@ -61,13 +66,29 @@ export function embeddedModuleSource(options: TemplatesPluginOptions = {}): Embe
   }
   const builtin = scanTemplateDir(builtinDir);
   if (!builtin.exists) errors.push(`built-in templates folder ${builtinDir} does not exist`);
-  errors.push(...user.problems, ...builtin.problems);
+  const sets = scanTemplateSets(userDir);
+  errors.push(...user.problems, ...builtin.problems, ...Object.values(sets).flatMap((set) => set.problems));
+
+  // Profiles and routes: the same checks as at cold start, plus the ones only the build can make
+  // (template sets exist, provider names are known), so an unknown profile never ships.
+  const configFile = options.configFile ?? relayConfigPath();
+  const configJson = existsSync(configFile) ? readFileSync(configFile, 'utf8') : undefined;
+  if (configJson === undefined && (options.configFile !== undefined || process.env['RELAY_CONFIG'])) errors.push(`${configFile} does not exist`);
+  const relayFile =
+    configJson === undefined
+      ? undefined
+      : parseRelayConfigFile(
+          configJson,
+          { templateSets: new Set(Object.keys(sets)), providers: { email: new Set(knownProviders('email')), sms: new Set(knownProviders('sms')) } },
+          relative(process.cwd(), configFile) || configFile,
+        );
+  errors.push(...(relayFile?.problems ?? []));
 
   // Parse every template now, so a syntax error fails the build rather than a user's sign-up.
   // The bundle ships the sources, not the tokens: tokens are larger (−6.6 kB of zip without them)
   // and the relay's init renders each channel once, so the messages it sends are parsed by then.
   const writer = new Mustache.Writer();
-  for (const scanned of [user, builtin]) {
+  for (const scanned of [user, builtin, ...Object.values(sets)]) {
     for (const [key, text] of Object.entries(scanned.files)) {
       try {
         writer.parse(text);
@@ -78,7 +99,12 @@ export function embeddedModuleSource(options: TemplatesPluginOptions = {}): Embe
   }
 
   const counts = { user: Object.keys(user.files).length, builtin: Object.keys(builtin.files).length };
-  const watchFiles = [...Object.values(user.sources), ...Object.values(builtin.sources)];
+  const watchFiles = [
+    ...Object.values(user.sources),
+    ...Object.values(builtin.sources),
+    ...Object.values(sets).flatMap((set) => Object.values(set.sources)),
+    ...(configJson === undefined ? [] : [configFile]),
+  ];
   const watchDirs = [userDir, builtinDir].filter((dir) => existsSync(dir));
   for (const file of watchFiles) watchDirs.push(dirname(file), dirname(dirname(file)));
   if (errors.length > 0) return { contents: '', errors, watchDirs: [...new Set(watchDirs)], watchFiles, counts };
@@ -91,9 +117,24 @@ export function embeddedModuleSource(options: TemplatesPluginOptions = {}): Embe
   // A message that should carry the code must carry it: every code-bearing part, in every
   // locale, rendered with a sentinel code; misspelt variables and open tags with line and column.
   const sources: Record<string, Record<string, string>> = { [userName]: user.sources, 'built-in': builtin.sources };
-  const problems = checkTemplates(createTemplateStore(layers), {
-    fileName: (layerName, path) => relative(process.cwd(), sources[layerName]?.[path] ?? path) || path,
-  });
+  const fileName = (layerName: string, path: string) => relative(process.cwd(), sources[layerName]?.[path] ?? path) || path;
+  const problems = checkTemplates(createTemplateStore(layers), { fileName });
+  // Each profile as it will send: its set over the rest, with its default locale.
+  const setLayers = Object.fromEntries(Object.entries(sets).map(([name, set]) => [name, { name: `template set ${name}`, files: set.files }]));
+  for (const [name, set] of Object.entries(sets)) sources[`template set ${name}`] = set.sources;
+  const checked = new Set<string>();
+  for (const [profileName, profile] of Object.entries(relayFile?.config?.profiles ?? {})) {
+    const key = `${profile.templates ?? ''}|${profile.defaultLocale ?? ''}`;
+    if (checked.has(key) || (!profile.templates && !profile.defaultLocale)) continue;
+    checked.add(key);
+    const set = profile.templates ? setLayers[profile.templates] : undefined;
+    const store = createTemplateStore([...(set ? [set] : []), ...layers]);
+    const via = `profile ${profileName} (${[profile.templates && `templates/${profile.templates}`, profile.defaultLocale && `default locale ${profile.defaultLocale}`].filter(Boolean).join(', ')})`;
+    for (const problem of checkTemplates(store, { fileName, defaultLocale: profile.defaultLocale })) {
+      const named = problem.file.startsWith('/') || problem.file.includes(`${profile.templates}/`) ? problem : { ...problem, file: `${via}: ${problem.file}` };
+      if (!problems.some((p) => formatTemplateProblem(p) === formatTemplateProblem(named) || formatTemplateProblem(p) === formatTemplateProblem(problem))) problems.push(named);
+    }
+  }
   if (problems.length > 0) return { contents: '', errors: problems.map(formatTemplateProblem), watchDirs: [...new Set(watchDirs)], watchFiles, counts };
   const contents = [
     '// Generated at build time by src/runtime/templates/esbuild-plugin.ts: every template, embedded.',
@@ -107,6 +148,14 @@ export function embeddedModuleSource(options: TemplatesPluginOptions = {}): Embe
     '  return (store ??= createTemplateStore(JSON.parse(layers)));',
     '}',
     `export function providerTemplatesJson() { return ${JSON.stringify(user.providerTemplates?.json)}; }`,
+    `export function relayConfigJson() { return ${JSON.stringify(configJson)}; }`,
+    `const sets = ${JSON.stringify(JSON.stringify(setLayers))};`,
+    'const setStores = new Map();',
+    `export function templateSetNames() { return ${JSON.stringify(Object.keys(sets))}; }`,
+    'export function createProfileTemplateStore(set) {',
+    '  if (!setStores.has(set)) setStores.set(set, createTemplateStore([JSON.parse(sets)[set], ...JSON.parse(layers)].filter(Boolean)));',
+    '  return setStores.get(set);',
+    '}',
     '',
   ].join('\n');
   return { contents, errors, watchDirs: [...new Set(watchDirs)], watchFiles, counts };

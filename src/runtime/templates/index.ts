@@ -12,7 +12,7 @@
  *   userPoolId, region, appName: 'Acme', locale });
  * const email = renderer.renderEmail(rule.name, locale, vars);
  */
-import { createDefaultTemplateStore, providerTemplatesJson, templatesSource } from './embedded.ts';
+import { createDefaultTemplateStore, createProfileTemplateStore, providerTemplatesJson, relayConfigJson, templateSetNames, templatesSource } from './embedded.ts';
 import type { TemplateStore } from './store.ts';
 
 export { BUILTIN_DEFAULT_LOCALE, localeChain, normalizeLocale, resolveLocale, type LocaleSources } from './locale.ts';
@@ -55,7 +55,7 @@ export {
   type TemplateLayer,
   type TemplateStore,
 } from './store.ts';
-export { templatesSource, providerTemplatesJson };
+export { templatesSource, providerTemplatesJson, relayConfigJson, templateSetNames, createProfileTemplateStore };
 
 let defaultStore: TemplateStore | undefined;
 

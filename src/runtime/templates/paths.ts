@@ -16,3 +16,9 @@ export function userTemplatesDir(env: Record<string, string | undefined> = proce
   const configured = env['TEMPLATES_DIR']?.trim();
   return configured ? resolve(configured) : DEFAULT_USER_TEMPLATES_DIR;
 }
+
+/** `RELAY_CONFIG` (relative to the working directory) when set, else `<repo>/relay.config.json`. */
+export function relayConfigPath(env: Record<string, string | undefined> = process.env): string {
+  const configured = env['RELAY_CONFIG']?.trim();
+  return configured ? resolve(configured) : fileURLToPath(new URL('../../../relay.config.json', import.meta.url));
+}

@@ -133,7 +133,7 @@ export interface ScannedTemplateDir {
 /**
  * Reads one template folder and checks its layout, so a typo (`Signup/`, `email.htm`) is
  * reported instead of silently falling back to a built-in. README files, dot files and
- * top-level folders starting with `_` (e.g. `_example/`) are ignored.
+ * top-level folders starting with `_` (e.g. `_example/`) or `@` (template sets) are ignored.
  */
 export function scanTemplateDir(dir: string): ScannedTemplateDir {
   const files: Record<string, string> = {};
@@ -158,7 +158,8 @@ export function scanTemplateDir(dir: string): ScannedTemplateDir {
       problems.push(`${topPath}: unexpected file; templates go in <locale>/<Trigger>/ folders (e.g. en/SignUp/email.subject)`);
       continue;
     }
-    if (top.startsWith('_')) continue;
+    // `_example/` is documentation; `@acme/` is a profile's template set (scanTemplateSets).
+    if (top.startsWith('_') || top.startsWith(TEMPLATE_SET_PREFIX)) continue;
     const locale = normalizeLocale(top);
     if (!locale) {
       problems.push(`${topPath}: "${top}" is not a locale folder name such as en, fr or pt-BR; put trigger folders inside a locale folder (e.g. en/${top}/)`);
@@ -208,6 +209,23 @@ export function scanTemplateDir(dir: string): ScannedTemplateDir {
     }
   }
   return { exists: true, files, sources, problems, providerTemplates };
+}
+
+/** Top-level folders of the user folder starting with this are profile template sets. */
+export const TEMPLATE_SET_PREFIX = '@';
+
+/**
+ * The template sets of a user folder (`templates/@acme/<locale>/<Trigger>/…`), each scanned like
+ * a templates folder of its own. A profile of relay.config.json names one; its files go over the
+ * root user templates and the built-ins.
+ */
+export function scanTemplateSets(dir: string): Record<string, ScannedTemplateDir> {
+  const sets: Record<string, ScannedTemplateDir> = {};
+  if (!isDirectory(dir)) return sets;
+  for (const top of readdirSync(dir).sort()) {
+    if (top.startsWith(TEMPLATE_SET_PREFIX) && isDirectory(join(dir, top))) sets[top] = scanTemplateDir(join(dir, top));
+  }
+  return sets;
 }
 
 export interface FolderTemplateStore extends TemplateStore {

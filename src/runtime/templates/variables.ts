@@ -3,6 +3,7 @@
  * code; the same object goes to local templates and to provider-hosted ones.
  */
 import type { Channel, TriggerName, TriggerRule } from '../cognito/triggers.ts';
+import { DEFAULT_PROFILE, type Brand } from '../config/profiles.ts';
 
 /** Details of the sign-in that raised an AccountTakeOverNotification. */
 export type SignInDetails = {
@@ -51,6 +52,10 @@ export type TemplateVariables = {
   action?: { type: string; blocked: boolean; mfa: boolean; noAction: boolean };
   /** Verification link to the landing page; only when a link base URL is configured (see LinkVariables). */
   link?: LinkVariables;
+  /** The profile of relay.config.json that serves this message (`default` without the file). */
+  profile: string;
+  /** The profile's brand values (logo URL, colours, support address); empty without them. */
+  brand: Brand;
 };
 
 /** What a link does on the landing page. */
@@ -85,6 +90,9 @@ export interface TemplateVariablesInput {
   linkBaseUrl?: string | undefined;
   /** `callerContext.clientId`: the app client the page calls Cognito with (ConfirmSignUp needs it). */
   clientId?: string | undefined;
+  /** The profile serving the message; `default` when absent. */
+  profile?: string | undefined;
+  brand?: Brand | undefined;
 }
 
 /**
@@ -108,6 +116,8 @@ export function buildTemplateVariables(input: TemplateVariablesInput): TemplateV
     locale: input.locale,
     userPoolId: input.userPoolId,
     region: input.region,
+    profile: input.profile ?? DEFAULT_PROFILE,
+    brand: { ...input.brand },
   };
   if (input.code !== undefined) vars.code = input.code;
   const link = buildLink(input);
@@ -275,6 +285,13 @@ export const TEMPLATE_VARIABLES: readonly TemplateVariableDoc[] = [
   { name: 'locale', description: 'The locale the message was asked for.', example: 'fr-CA' },
   { name: 'userPoolId', description: 'The user pool id.', example: 'eu-west-1_AbCdEf123' },
   { name: 'region', description: 'The AWS region of the user pool.', example: 'eu-west-1' },
+  { name: 'profile', description: 'The profile of `relay.config.json` serving the message; `default` without the file.', example: 'shop' },
+  { name: 'brand.logoUrl', description: 'The profile\'s logo URL (http(s)); empty when not set.', example: 'https://shop.example/logo.png' },
+  { name: 'brand.primaryColor', description: 'The profile\'s main colour (CSS).', example: '#0a7d5a' },
+  { name: 'brand.accentColor', description: 'The profile\'s second colour (CSS).', example: '#f4b400' },
+  { name: 'brand.supportEmail', description: 'Where users write for help.', example: 'help@shop.example' },
+  { name: 'brand.supportUrl', description: 'The help page (http(s)).', example: 'https://shop.example/help' },
+  { name: 'brand.website', description: 'The app\'s website (http(s)).', example: 'https://shop.example' },
   { name: 'subject', description: 'The rendered subject (in `email.html`, `email.txt` and their partials).', example: 'Verify your email address' },
   { name: 'signIn.time', description: 'When the sign-in happened, written for people (user `zoneinfo` or UTC).', example: 'December 1, 2023 at 10:30 AM UTC', only: ['AccountTakeOverNotification'] },
   { name: 'signIn.timeRaw', description: 'LOGIN_TIME as Cognito sent it.', example: '2023-12-01T10:30:00Z', only: ['AccountTakeOverNotification'] },
@@ -301,7 +318,10 @@ export const TEMPLATE_VARIABLES: readonly TemplateVariableDoc[] = [
  *
  * @example sampleTemplateVariables(findTrigger('CustomEmailSender_SignUp')!, { appName: 'Acme', locale: 'en' })
  */
-export function sampleTemplateVariables(rule: TriggerRule, options: { appName: string; locale: string; linkBaseUrl?: string | undefined }): TemplateVariables {
+export function sampleTemplateVariables(
+  rule: TriggerRule,
+  options: { appName: string; locale: string; linkBaseUrl?: string | undefined; profile?: string | undefined; brand?: Brand | undefined },
+): TemplateVariables {
   const ato = rule.name === 'AccountTakeOverNotification';
   const userAttributes: Record<string, string> = {
     sub: '54cf7eb7-0b96-4304-8d6b-1d2f3a4b5c6d',
@@ -337,5 +357,7 @@ export function sampleTemplateVariables(rule: TriggerRule, options: { appName: s
     locale: options.locale,
     linkBaseUrl: options.linkBaseUrl,
     clientId: '6u7c9vr3pkstoogexample',
+    profile: options.profile,
+    brand: options.brand,
   });
 }
