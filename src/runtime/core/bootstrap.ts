@@ -18,7 +18,7 @@ import {
   templateSetNames,
 } from '../templates/index.ts';
 import { checkCodeInTemplates } from '../templates/code-check.ts';
-import { TemplateError } from '../errors.ts';
+import { ConfigError, TemplateError } from '../errors.ts';
 import { createDecryptor, type Decryptor } from '../crypto/decrypt.ts';
 import { createKmsDecryptClient } from '../crypto/kms-decrypt.ts';
 import { regionOfKeyArn } from '../crypto/key-arn.ts';
@@ -32,10 +32,12 @@ import { createScrubber } from '../observability/mask.ts';
 import { createEmfMetrics, noMetrics, scrubbingMetrics, type MetricsSink } from '../observability/metrics.ts';
 import type { FetchLike } from '../providers/http.ts';
 import { nodeTransport } from '../providers/transport.ts';
-import type { ProviderDeps } from '../providers/types.ts';
+import type { ProviderDefinition, ProviderDeps } from '../providers/types.ts';
 import type { TemplateStore } from '../templates/store.ts';
 import { createProfileRouter } from './profiles.ts';
-import { createRelay, type ProfileDeps, type Relay } from './relay.ts';
+import { createRelay, hookEvent, type BeforeSend, type HookEvent, type ProfileDeps, type Relay } from './relay.ts';
+import type { ParsedEvent } from '../cognito/event.ts';
+import { PROVIDER_LOADERS } from '../providers/registry.ts';
 import { createTemplateRenderer, type Renderer } from './renderer.ts';
 
 export interface BootstrapOptions {
@@ -56,6 +58,12 @@ export interface BootstrapOptions {
   clock?: Clock;
   /** relay.config.json's text instead of the bundled one (undefined: the bundled file, if any). */
   relayConfig?: string | undefined;
+  /** Library API (src/runtime/index.ts): providers besides the built-in ones, by name. */
+  customProviders?: readonly ProviderDefinition[] | undefined;
+  /** Library API: picks the profile by name before the routes do; undefined lets the routes decide. */
+  resolveProfile?: ((event: HookEvent) => string | undefined | Promise<string | undefined>) | undefined;
+  /** Library API: sees every message before it is sent. */
+  beforeSend?: BeforeSend | undefined;
 }
 
 export interface Bootstrapped {
@@ -94,6 +102,18 @@ async function createStore(config: RelayConfig): Promise<{ store: IdempotencySto
   return { store: createDynamoStore({ table: config.idempotencyTable, client }), destroy: () => client.destroy() };
 }
 
+/** The registry with a library user's own providers added (a custom name may not shadow a built-in). */
+function withCustomProviders(custom: readonly ProviderDefinition[] | undefined): typeof PROVIDER_LOADERS | undefined {
+  if (!custom?.length) return undefined;
+  const loaders = { email: { ...PROVIDER_LOADERS.email }, sms: { ...PROVIDER_LOADERS.sms } };
+  for (const definition of custom) {
+    const table: Record<string, () => Promise<{ default: ProviderDefinition }>> = loaders[definition.channel];
+    if (table[definition.name]) throw new ConfigError([`custom provider "${definition.name}" has the name of a built-in ${definition.channel} provider; choose another name`]);
+    table[definition.name] = async () => ({ default: definition });
+  }
+  return loaders;
+}
+
 /**
  * A message that should carry the code must carry it. The bundle's templates were checked when
  * it was built (every locale, rendered with a sentinel code, with the built-in fallback to `en`);
@@ -126,6 +146,7 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
   const config = await loadConfig(file ? environmentForProfiles(env, file) : env, {
     readSecret: options.readSecret,
     bundledProviderTemplates: providerTemplatesJson(),
+    providers: withCustomProviders(options.customProviders),
   });
 
   // Everything that leaves the relay goes through one scrubber: logs, metrics, thrown errors.
@@ -186,6 +207,14 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
   const defaultProfile = profiles.get(file?.default ?? DEFAULT_PROFILE) as ProfileDeps;
   const { renderer, delivery } = defaultProfile;
   const route = file ? createProfileRouter(file.routes, file.default) : undefined;
+  const { resolveProfile } = options;
+  const selectProfile = async (event: ParsedEvent): Promise<ProfileDeps> => {
+    const chosen = (await resolveProfile?.(hookEvent(event, defaultProfile.name))) ?? route?.(event);
+    if (chosen === undefined) return defaultProfile;
+    const profile = profiles.get(chosen);
+    if (!profile) throw new ConfigError([`resolveProfile returned "${chosen}", which is not a profile; profiles are ${[...profiles.keys()].join(', ')}`]);
+    return profile;
+  };
 
   // One KMS client per warm instance, in the key's region (KMS keys are regional); the decryptor
   // builds a keyring trusting exactly that key around it.
@@ -201,7 +230,9 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
     scrubber,
     email: defaultProfile.email,
     now: clock.now,
-    selectProfile: route && ((event) => profiles.get(route(event)) ?? defaultProfile),
+    selectProfile: route || resolveProfile ? selectProfile : undefined,
+    beforeSend: options.beforeSend,
+    metrics,
   });
 
   async function prime(): Promise<void> {

@@ -13,7 +13,9 @@ import type { Delivery, DeliveryResult } from '../delivery/deliver.ts';
 import { maskRecipient, type Scrubber } from '../observability/mask.ts';
 import type { RelayLogger } from '../observability/logger.ts';
 import type { Address } from '../providers/types.ts';
-import { assertCarriesCode, type Renderer } from './renderer.ts';
+import { assertCarriesCode, missingCodeParts, type RenderedContent, type Renderer } from './renderer.ts';
+import type { TriggerName, TriggerRule } from '../cognito/triggers.ts';
+import type { MetricsSink } from '../observability/metrics.ts';
 
 /** The subset of Lambda's context the relay uses. */
 export interface InvocationContext {
@@ -39,8 +41,48 @@ export interface RelayDeps {
    * Many apps and tenants (relay.config.json): the profile serving this event, with its own
    * renderer, delivery and sender. Without it every event uses `renderer`, `delivery`, `email`.
    */
-  selectProfile?: ((event: ParsedEvent) => ProfileDeps) | undefined;
+  selectProfile?: ((event: ParsedEvent) => ProfileDeps | Promise<ProfileDeps>) | undefined;
+  /** The library API's hook (src/runtime/index.ts): send, deny or change the message. */
+  beforeSend?: BeforeSend | undefined;
+  /** Where a denied message is counted (`outcome: denied`). */
+  metrics?: MetricsSink | undefined;
 }
+
+/** What hooks see of the event: everything but the encrypted code. */
+export interface HookEvent {
+  trigger: TriggerName;
+  triggerSource: string;
+  channel: 'email' | 'sms';
+  userPoolId: string;
+  region: string;
+  userName: string;
+  /** `callerContext.clientId`; `CLIENT_ID_NOT_APPLICABLE` for admin API calls. */
+  clientId: string | undefined;
+  clientMetadata: Record<string, string>;
+  userAttributes: Record<string, string>;
+  /** The profile serving the event (`default` without relay.config.json). */
+  profile: string;
+}
+
+/** The hooks' view of a parsed event. */
+export function hookEvent(event: ParsedEvent, profile: string): HookEvent {
+  return {
+    trigger: event.rule.name,
+    triggerSource: event.rule.source,
+    channel: event.rule.channel,
+    userPoolId: event.userPoolId,
+    region: event.region,
+    userName: event.userName,
+    clientId: event.clientId,
+    clientMetadata: event.clientMetadata,
+    userAttributes: event.userAttributes,
+    profile,
+  };
+}
+
+/** A `beforeSend` answer: nothing or `{ action: 'send' }` sends as is. */
+export type BeforeSendResult = void | undefined | { action: 'send' } | { action: 'deny'; reason: string } | { action: 'modify'; message: Message };
+export type BeforeSend = (message: Message, event: HookEvent) => BeforeSendResult | Promise<BeforeSendResult>;
 
 /** What a profile changes in the pipeline. */
 export interface ProfileDeps {
@@ -51,6 +93,8 @@ export interface ProfileDeps {
 }
 
 export interface RelayResult extends DeliveryResult {
+  /** Set when `beforeSend` denied the message: the reason it gave. Nothing was sent. */
+  denied?: string | undefined;
   channel: 'email' | 'sms';
   triggerSource: string;
   locale: string;
@@ -77,6 +121,21 @@ export function unescapeTemporaryPassword(code: string): string {
   return code.replace(/&lt;/g, '<').replace(/&gt;/g, '>');
 }
 
+/**
+ * A message changed by `beforeSend` keeps its channel and, when the trigger has one, its code in
+ * every part: a hook cannot turn a verification email into one the user cannot use.
+ */
+function checkModified(rule: TriggerRule, code: string | undefined, original: Message, modified: Message): Message {
+  if (!modified || modified.channel !== original.channel) {
+    throw new RelayError('HOOK_INVALID', `beforeSend returned a message for another channel than ${original.channel}`);
+  }
+  const content: RenderedContent =
+    modified.channel === 'email' ? { channel: 'email', subject: modified.subject, html: modified.html, text: modified.text } : { channel: 'sms', text: modified.text };
+  const missing = missingCodeParts(rule, code, { locale: modified.locale, variables: modified.variables, content });
+  if (missing.length > 0) throw new RelayError('HOOK_INVALID', `the message beforeSend returned does not contain the code in its ${missing.join(', ')}: not sent`);
+  return modified;
+}
+
 export function createRelay(deps: RelayDeps) {
   const now = deps.now ?? Date.now;
 
@@ -100,7 +159,7 @@ export function createRelay(deps: RelayDeps) {
     try {
       const event = parseEvent(rawEvent);
       const { rule } = event;
-      const profile: ProfileDeps = deps.selectProfile?.(event) ?? { name: DEFAULT_PROFILE, renderer: deps.renderer, delivery: deps.delivery, email: deps.email };
+      const profile: ProfileDeps = (await deps.selectProfile?.(event)) ?? { name: DEFAULT_PROFILE, renderer: deps.renderer, delivery: deps.delivery, email: deps.email };
       deps.logger.appendKeys({ triggerSource: rule.source, userPoolId: event.userPoolId, ...(deps.selectProfile ? { profile: profile.name } : {}) });
       const recipient = await findRecipient({
         channel: rule.channel,
@@ -161,6 +220,34 @@ export function createRelay(deps: RelayDeps) {
         } satisfies EmailMessage;
       } else {
         message = { ...base, channel: 'sms', to: recipient.to, text: content.text } satisfies SmsMessage;
+      }
+
+      if (deps.beforeSend) {
+        const hookEventNow = { ...hookEvent(event, profile.name), userAttributes: recipient.attributes };
+        // A hook that throws fails the invocation with its message (scrubbed below).
+        const decision = await deps.beforeSend(message, hookEventNow);
+        if (decision && decision.action === 'deny') {
+          // Denied on purpose: the invocation succeeds, so Cognito does not retry it.
+          deps.metrics?.record({ name: 'Deliveries', unit: 'Count', value: 1, dimensions: { trigger: rule.name, channel: rule.channel, provider: 'none', outcome: 'denied' } });
+          deps.metrics?.flush();
+          const result: RelayResult = {
+            provider: 'none',
+            deduplicated: false,
+            attempts: 0,
+            denied: decision.reason,
+            channel: rule.channel,
+            triggerSource: rule.source,
+            locale: message.locale,
+            durationMs: now() - started,
+          };
+          deps.logger.warn('denied by beforeSend, not sent', { reason: decision.reason, recipient: maskRecipient(rule.channel, recipient.to) });
+          return result;
+        }
+        if (decision && decision.action === 'modify') {
+          message = checkModified(rule, code, message, decision.message);
+          // A hook may redirect the message: the new address is protected like the first.
+          scrubber.protect(message.to, rule.channel === 'email' ? 'email' : 'phone');
+        }
       }
 
       const idempotencyKey = requestKey({

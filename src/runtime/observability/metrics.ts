@@ -17,11 +17,12 @@ export const METRICS_NAMESPACE = 'CognitoRelay';
  * - `failed_over`: a provider gave up and the next one in the chain takes over.
  * - `deduplicated`: the same Cognito request was already delivered; nothing sent.
  * - `rejected`: blocked by the SMS anti-pumping rules; nothing sent.
+ * - `denied`: a `beforeSend` hook (library API) refused the message; nothing was sent.
  * - `failed`: the invocation ends without any provider accepting the message.
  * - `unknown_outcome`: an attempt got no answer after its request was written; the provider may
  *   have accepted it (a resend may be a duplicate).
  */
-export type DeliveryOutcome = 'delivered' | 'retried' | 'failed_over' | 'deduplicated' | 'rejected' | 'failed' | 'unknown_outcome';
+export type DeliveryOutcome = 'delivered' | 'retried' | 'failed_over' | 'deduplicated' | 'rejected' | 'failed' | 'unknown_outcome' | 'denied';
 
 export interface DeliveryDimensions {
   /** Trigger name, e.g. `SignUp`. */
