@@ -23,6 +23,9 @@ import {
   type TemplateStore,
 } from './store.ts';
 
+
+/** An HTML template that starts a whole document (`<!doctype html>` or `<html>`) is not wrapped in a layout. */
+const WHOLE_DOCUMENT = /^\s*(<!doctype\s|<html[\s>])/i;
 export interface RenderedEmail {
   /** One line: CR/LF already replaced by spaces. */
   subject: string;
@@ -159,9 +162,10 @@ export function createRenderer(options: RendererOptions): TemplateRenderer {
     };
   };
 
-  // Renders a body inside `_layout.<kind>` when one resolves, else on its own.
+  // Renders a body inside `_layout.<kind>` when one resolves, else on its own. A body that is a
+  // whole HTML document (compiled from email.mjml or email.tsx) has its own layout already.
   const renderDocument = (phases: string[][], kind: PartialKind, body: ResolvedTemplate, view: Record<string, unknown>): string => {
-    const layout = findFile(store, phases, (locale) => partialPath(locale, 'layout', kind));
+    const layout = kind === 'html' && WHOLE_DOCUMENT.test(body.text) ? undefined : findFile(store, phases, (locale) => partialPath(locale, 'layout', kind));
     const template = layout ? parsed(layout).text : body.text;
     return render(template, view, partialsFor(phases, kind, body), kind === 'html' ? HTML : VERBATIM, body);
   };

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { TRIGGERS, type TriggerName } from '../cognito/triggers.ts';
 import { TemplateError } from '../errors.ts';
 import { normalizeLocale } from './locale.ts';
+import { AUTHORED_FILES, compileAuthoredTemplate } from './authoring.ts';
 
 export const TEMPLATE_FILES = ['email.subject', 'email.html', 'email.txt', 'sms.txt'] as const;
 export type TemplateFile = (typeof TEMPLATE_FILES)[number];
@@ -181,11 +182,27 @@ export function scanTemplateDir(dir: string): ScannedTemplateDir {
           problems.push(`${entryPath}: unknown trigger "${entry}"; expected one of ${TRIGGERS.filter((t) => t.channel === 'email').map((t) => t.name).join(', ')}`);
           continue;
         }
-        for (const file of readdirSync(entryPath).sort()) {
+        const entries = readdirSync(entryPath).sort();
+        for (const file of entries) {
           if (ignored(file)) continue;
           const filePath = join(entryPath, file);
+          const compilesTo = AUTHORED_FILES[file];
+          if (compilesTo && !isDirectory(filePath)) {
+            const others = entries.filter((other) => other !== file && (other === compilesTo || AUTHORED_FILES[other] === compilesTo));
+            if (others.length > 0) {
+              problems.push(`${filePath}: ${others.join(' and ')} in the same folder also make ${compilesTo}; keep one`);
+              continue;
+            }
+            try {
+              files[templatePath(locale, trigger, compilesTo)] = compileAuthoredTemplate(filePath);
+              sources[templatePath(locale, trigger, compilesTo)] = filePath;
+            } catch (error) {
+              problems.push(`${filePath} does not compile: ${(error as Error).message}`);
+            }
+            continue;
+          }
           if (!(TEMPLATE_FILES as readonly string[]).includes(file) || isDirectory(filePath)) {
-            problems.push(`${filePath}: unexpected file; a trigger folder holds ${TEMPLATE_FILES.join(', ')}`);
+            problems.push(`${filePath}: unexpected file; a trigger folder holds ${TEMPLATE_FILES.join(', ')} (or email.mjml / email.tsx instead of email.html)`);
             continue;
           }
           if (file === 'sms.txt' && !SMS_TRIGGERS.has(trigger)) {
