@@ -252,3 +252,31 @@ export function loadRelayFile(json: string | undefined, context: ProfileCheckCon
   if (!config || problems.length > 0) throw new ConfigError(problems);
   return config;
 }
+
+const ENV_REFERENCE = /^\$\{([A-Z][A-Z0-9_]*)\}$/;
+
+/**
+ * App client ids exist only once the pool is deployed, after the bundle is built: a route may
+ * name one as `"${SHOP_CLIENT_ID}"`, read from the function's environment at cold start (the CDK
+ * construct or the template sets it). A reference to an unset variable is a configuration error.
+ */
+export function resolveClientIdReferences(file: RelayFileConfig, env: Env): RelayFileConfig {
+  const problems: string[] = [];
+  const resolve = (value: string, at: string): string => {
+    const name = ENV_REFERENCE.exec(value)?.[1];
+    if (name === undefined) return value;
+    const resolved = env[name]?.trim();
+    if (!resolved) problems.push(`${RELAY_CONFIG_FILE}: ${at}: ${name} is not set; the route names the app client id it holds`);
+    return resolved ?? value;
+  };
+  const routes = file.routes.map((route, index) =>
+    route.clientId === undefined
+      ? route
+      : {
+          ...route,
+          clientId: Array.isArray(route.clientId) ? route.clientId.map((id, i) => resolve(id, `routes.${index}.clientId.${i}`)) : resolve(route.clientId, `routes.${index}.clientId`),
+        },
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...file, routes };
+}

@@ -8,7 +8,7 @@
  * overrides (their own fetch, template folder, logger, decryptor).
  */
 import { loadConfig, type Env, type RelayConfig, type SecretReader } from '../config/config.ts';
-import { DEFAULT_PROFILE, environmentForProfiles, loadRelayFile, resolveProfiles, type ResolvedProfile } from '../config/profiles.ts';
+import { DEFAULT_PROFILE, environmentForProfiles, loadRelayFile, resolveClientIdReferences, resolveProfiles, type ResolvedProfile } from '../config/profiles.ts';
 import {
   BUILTIN_DEFAULT_LOCALE,
   createProfileTemplateStore,
@@ -142,7 +142,8 @@ function checkTemplatesAtColdStart(store: TemplateStore, config: RelayConfig): v
 export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promise<Bootstrapped> {
   // Many apps and tenants: relay.config.json (bundled) names profiles and routes; without it the
   // environment describes the one default profile, as it always has.
-  const file = loadRelayFile(options.relayConfig ?? relayConfigJson(), { templateSets: new Set(templateSetNames()) });
+  const bundled = loadRelayFile(options.relayConfig ?? relayConfigJson(), { templateSets: new Set(templateSetNames()) });
+  const file = bundled && resolveClientIdReferences(bundled, env);
   const config = await loadConfig(file ? environmentForProfiles(env, file) : env, {
     readSecret: options.readSecret,
     bundledProviderTemplates: providerTemplatesJson(),

@@ -179,6 +179,17 @@ describe('one relay, four profiles (end to end)', () => {
     assert.match(error.message, /default: unknown profile "nobody"/);
   });
 
+  it('an app client id created at deploy time is named as ${VARIABLE} and read from the environment at cold start', async () => {
+    const withReference = { ...relayConfig, routes: [{ clientId: '${ADMIN_CLIENT_ID}', profile: 'admin' }] };
+    const { relay } = await h.relay({ ADMIN_CLIENT_ID: ADMIN_CLIENT }, { relayConfig: JSON.stringify(withReference) });
+    const sent = h.inbox.messages.length;
+    await relay.handle(h.event('CustomEmailSender_SignUp', await h.encrypt('626262'), { clientId: ADMIN_CLIENT }));
+    assert.deepEqual(h.inbox.messages[sent]?.parsed.from?.value, [{ address: 'admin@shop.example', name: '' }]);
+    const error = await h.relay({}, { relayConfig: JSON.stringify(withReference) }).catch((e: unknown) => e);
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /routes\.0\.clientId: ADMIN_CLIENT_ID is not set/);
+  });
+
   it('without the file, one default profile from the environment as before', async () => {
     const { relay, profiles } = await h.relay();
     assert.deepEqual([...profiles.keys()], ['default']);
