@@ -64,6 +64,11 @@ export interface BootstrapOptions {
   resolveProfile?: ((event: HookEvent) => string | undefined | Promise<string | undefined>) | undefined;
   /** Library API: sees every message before it is sent. */
   beforeSend?: BeforeSend | undefined;
+  /**
+   * Every profile sends through the environment's providers, ignoring the chains the file names
+   * (the sandbox and the CLI deliver to their local inboxes whatever the profile).
+   */
+  environmentProvidersOnly?: boolean | undefined;
 }
 
 export interface Bootstrapped {
@@ -143,7 +148,11 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
   // Many apps and tenants: relay.config.json (bundled) names profiles and routes; without it the
   // environment describes the one default profile, as it always has.
   const bundled = loadRelayFile(options.relayConfig ?? relayConfigJson(), { templateSets: new Set(templateSetNames()) });
-  const file = bundled && resolveClientIdReferences(bundled, env);
+  const resolved = bundled && resolveClientIdReferences(bundled, env);
+  const file =
+    resolved && options.environmentProvidersOnly
+      ? { ...resolved, profiles: Object.fromEntries(Object.entries(resolved.profiles).map(([name, { emailProviders: _e, smsProviders: _s, ...rest }]) => [name, rest])) }
+      : resolved;
   const config = await loadConfig(file ? environmentForProfiles(env, file) : env, {
     readSecret: options.readSecret,
     bundledProviderTemplates: providerTemplatesJson(),
