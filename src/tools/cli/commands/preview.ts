@@ -4,7 +4,9 @@
  * the built-ins), to stdout or a file.
  */
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parseRelayConfigFile } from '../../../runtime/config/profiles.ts';
 import type { TriggerRule } from '../../../runtime/cognito/triggers.ts';
 import {
   createRenderer,
@@ -33,6 +35,8 @@ export const command = defineCliCommand({
     var: { type: 'string', multiple: true, valueHint: 'key=value', description: 'replace a sample value; repeat for more, dots for nesting\n(e.g. --var code=000000 --var user.given_name=Grace)' },
     templates: { type: 'string', valueHint: 'dir', description: 'your templates folder (default: TEMPLATES_DIR, else ./templates)' },
     'app-name': { type: 'string', valueHint: 'name', description: 'the app name in the messages (default: APP_NAME, else Example)' },
+    profile: { type: 'string', valueHint: 'name', description: 'a profile of relay.config.json: its template set, app name, brand and locale' },
+    config: { type: 'string', valueHint: 'file', description: 'relay.config.json (default: RELAY_CONFIG, else ./relay.config.json)' },
   },
   usage: {
     details: `Uses the relay's own renderer over your templates folder (TEMPLATES_DIR, else ./templates)
@@ -40,7 +44,8 @@ and the built-in templates.`,
     footer: `Examples:
   cognito-relay preview SignUp --locale fr
   cognito-relay preview ForgotPassword --out forgot.html
-  cognito-relay preview SignUp --sms --var code=424242`,
+  cognito-relay preview SignUp --sms --var code=424242
+  cognito-relay preview SignUp --profile globex --out globex.html`,
   },
   run: (args, io) => run(args, io),
 });
@@ -86,16 +91,26 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
 
   const userDir = values.templates ? resolve(values.templates) : userTemplatesDir(io.env);
-  const defaultLocale = io.env['DEFAULT_LOCALE']?.trim() || 'en';
+  let profile: ReturnType<typeof readProfile> | undefined;
+  try {
+    profile = values.profile === undefined ? undefined : readProfile(values.profile, values.config ?? io.env['RELAY_CONFIG']?.trim() ?? 'relay.config.json');
+  } catch (error) {
+    io.stderr.write(`✗ ${(error as Error).message}\n`);
+    return 1;
+  }
+  const defaultLocale = profile?.settings.defaultLocale ?? (io.env['DEFAULT_LOCALE']?.trim() || 'en');
   const locale = values.locale ?? defaultLocale;
-  const appName = values['app-name'] ?? (io.env['APP_NAME']?.trim() || 'Example');
+  const appName = values['app-name'] ?? profile?.settings.appName ?? (io.env['APP_NAME']?.trim() || 'Example');
 
   let output: string;
   let renderedLocale: string;
   try {
-    const store = loadTemplateStoreFromDirs([userDir, BUILTIN_TEMPLATES_DIR], { names: [`your templates (${userDir})`, 'built-in'] });
+    const set = profile?.settings.templates;
+    const store = loadTemplateStoreFromDirs([...(set ? [join(userDir, set)] : []), userDir, BUILTIN_TEMPLATES_DIR], {
+      names: [...(set ? [`template set ${set}`] : []), `your templates (${userDir})`, 'built-in'],
+    });
     const renderer = createRenderer({ store, defaultLocale });
-    const variables: Record<string, unknown> = { ...sampleTemplateVariables(rule, { appName, locale }) };
+    const variables: Record<string, unknown> = { ...sampleTemplateVariables(rule, { appName, locale, profile: profile?.name, brand: profile?.settings.brand }) };
     for (const [path, value] of Object.entries(overrides)) setPath(variables, path, value);
     const files = (rule.channel === 'email' ? ['email.subject', 'email.html', 'email.txt'] : ['sms.txt']) as TemplateFile[];
     const sources = Object.fromEntries(files.map((file) => {
@@ -136,4 +151,19 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (part === 'all' && rule.channel === 'email') io.stderr.write('(text part shown; --part html or --out file.html for the HTML)\n');
   }
   return 0;
+}
+
+/** A profile of relay.config.json, for `--profile`; throws naming the file and the profiles. */
+function readProfile(name: string, file: string) {
+  let json: string;
+  try {
+    json = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`--profile ${name}: cannot read ${file}; pass --config or set RELAY_CONFIG`);
+  }
+  const { config, problems } = parseRelayConfigFile(json, {}, file);
+  if (!config) throw new Error(problems.join('\n'));
+  const settings = config.profiles[name];
+  if (!settings) throw new Error(`--profile: no profile "${name}" in ${file}; profiles are ${Object.keys(config.profiles).join(', ')}`);
+  return { name, settings };
 }
