@@ -16,6 +16,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildManyAppsRelay } from '../../examples/many-apps/build.ts';
 import { ManyAppsStack } from '../../examples/many-apps/stack.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { startSandbox } from '../../src/tools/sandbox/sandbox.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/many-apps/', import.meta.url));
 // The sandbox reads the templates folder from TEMPLATES_DIR; so does this process.
@@ -97,5 +98,29 @@ describe('examples/many-apps', () => {
     }
     assert.match(html[2]!, /Help: (<!-- -->)?help@globex\.example/);
     assert.match(html[3]!, /Help: (<!-- -->)?https:&#x2F;&#x2F;initech\.example&#x2F;help/);
+  });
+
+  it('in the sandbox, firing the same SignUp as each profile gives four branded emails', async () => {
+    const sandbox = await startSandbox({
+      port: 0,
+      smtpPort: 0,
+      bundle: join(bundle, 'index.mjs'),
+      userEnv: { RELAY_CONFIG: join(EXAMPLE, 'relay.config.json'), TEMPLATES_DIR: join(EXAMPLE, 'templates'), PATH: process.env['PATH'] },
+    });
+    try {
+      assert.deepEqual(sandbox.info().profiles, ['shop', 'admin', 'globex', 'initech']);
+      const from: string[] = [];
+      for (const profile of ['shop', 'admin', 'globex', 'initech']) {
+        const record = await sandbox.fire({ triggerSource: 'CustomEmailSender_SignUp', attributes: { email: 'ada@example.com' }, profile });
+        assert.ok(record.ok, JSON.stringify(record.error));
+        assert.equal(record.codeCheck?.ok ?? true, true);
+        from.push(`${record.emails[0]?.from} | ${record.emails[0]?.subject}`);
+      }
+      assert.equal(new Set(from).size, 4, from.join('\n'));
+      assert.match(from[2]!, /hello@globex\.example.*Globex: your verification code/);
+      assert.throws(() => sandbox.fire({ triggerSource: 'SignUp', profile: 'hooli' }), /no route leads to profile "hooli".*profiles are shop, admin, globex, initech/);
+    } finally {
+      await sandbox.close();
+    }
   });
 });

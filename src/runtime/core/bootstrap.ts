@@ -66,7 +66,8 @@ export interface BootstrapOptions {
   beforeSend?: BeforeSend | undefined;
   /**
    * Every profile sends through the environment's providers, ignoring the chains the file names
-   * (the sandbox and the CLI deliver to their local inboxes whatever the profile).
+   * (the sandbox and the CLI deliver to their local inboxes whatever the profile). The sandbox's
+   * bundle gets the same with RELAY_PROFILE_PROVIDERS=environment.
    */
   environmentProvidersOnly?: boolean | undefined;
 }
@@ -150,7 +151,7 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
   const bundled = loadRelayFile(options.relayConfig ?? relayConfigJson(), { templateSets: new Set(templateSetNames()) });
   const resolved = bundled && resolveClientIdReferences(bundled, env);
   const file =
-    resolved && options.environmentProvidersOnly
+    resolved && (options.environmentProvidersOnly || env['RELAY_PROFILE_PROVIDERS'] === 'environment')
       ? { ...resolved, profiles: Object.fromEntries(Object.entries(resolved.profiles).map(([name, { emailProviders: _e, smsProviders: _s, ...rest }]) => [name, rest])) }
       : resolved;
   const config = await loadConfig(file ? environmentForProfiles(env, file) : env, {

@@ -42,3 +42,20 @@ function matches(route: Route, input: RoutingInput): boolean {
 export function createProfileRouter(routes: readonly Route[], defaultProfile: string): (input: RoutingInput) => string {
   return (input) => routes.find((route) => matches(route, input))?.profile ?? defaultProfile;
 }
+
+/**
+ * Event fields that make `profile` win: the values of its first route (the sandbox and tests fire
+ * "as" a profile this way, through the real routing). The default profile needs none. Undefined
+ * when the profile has no route and is not the default.
+ */
+export function eventFieldsForProfile(routes: readonly Route[], defaultProfile: string, profile: string): { clientId?: string; clientMetadata: Record<string, string>; userAttributes: Record<string, string> } | undefined {
+  const first = (value: string | string[]) => (typeof value === 'string' ? value : (value[0] as string));
+  const pick = (match: Record<string, string | string[]> | undefined) => Object.fromEntries(Object.entries(match ?? {}).map(([key, value]) => [key, first(value)]));
+  const route = routes.find((candidate) => candidate.profile === profile);
+  if (!route) return profile === defaultProfile ? { clientMetadata: {}, userAttributes: {} } : undefined;
+  return {
+    ...(route.clientId === undefined ? {} : { clientId: first(route.clientId) }),
+    clientMetadata: pick(route.clientMetadata),
+    userAttributes: pick(route.userAttribute),
+  };
+}

@@ -13,14 +13,16 @@
  * await sandbox.cognitoLocal.confirm({ email: 'ada@example.com', code: code! });
  * await sandbox.close();
  */
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LogLevel } from '@aws-lambda-powertools/logger';
 import { loadConfig } from '../../runtime/config/config.ts';
-import { ConfigError } from '../../runtime/errors.ts';
-import { BUILTIN_TEMPLATES_DIR, userTemplatesDir } from '../../runtime/templates/paths.ts';
+import { ConfigError, RelayError } from '../../runtime/errors.ts';
+import { BUILTIN_TEMPLATES_DIR, relayConfigPath, userTemplatesDir } from '../../runtime/templates/paths.ts';
+import { parseRelayConfigFile, resolveClientIdReferences, type RelayFileConfig } from '../../runtime/config/profiles.ts';
+import { eventFieldsForProfile } from '../../runtime/core/profiles.ts';
 import { findTrigger, TRIGGERS } from '../../runtime/cognito/triggers.ts';
 import { SAMPLE_POOL_ID } from '../local/sample-events.ts';
 import { DEFAULT_BUNDLE, bundleStatus } from '../local/bundle.ts';
@@ -76,6 +78,8 @@ export interface InvocationRecord {
 
 export interface SandboxInfo {
   mode: SandboxMode;
+  /** The profiles of relay.config.json (RELAY_CONFIG, else the repository's); empty without it. */
+  profiles: string[];
   channels: Record<'email' | 'sms', ChannelRoute>;
   notes: string[];
   bundle: { path: string; builtAt?: string; sizeBytes?: number; stale: boolean; reason?: string };
@@ -163,7 +167,8 @@ export interface Sandbox {
   token: string | undefined;
   stack: LocalStack;
   info(): SandboxInfo;
-  fire(request: FireRequest): Promise<InvocationRecord>;
+  /** `profile`: fire as that profile of relay.config.json (the event gets the values of its first route). */
+  fire(request: FireRequest & { profile?: string | undefined }): Promise<InvocationRecord>;
   invocations(): InvocationRecord[];
   /** Messages that arrived outside any invocation (e.g. an app pointed at the SMTP port). */
   looseMessages(): (EmailView | SmsView)[];
@@ -194,7 +199,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await stack.close();
     throw error;
   }
-  const lambda: LambdaProcess = startLambdaProcess({ bundle, env: relay.env, timeoutMs });
+  const profiles = readSandboxProfiles(userEnv);
+  // Locally every profile of relay.config.json delivers to the inboxes, whatever its chain, and
+  // app client ids a route names as ${VARIABLE} get a local stand-in value unless set.
+  const lambda: LambdaProcess = startLambdaProcess({
+    bundle,
+    env: mode === 'local' ? { ...relay.env, ...profiles?.references, RELAY_PROFILE_PROVIDERS: 'environment' } : relay.env,
+    timeoutMs,
+  });
   const gallery = createGallery({ userDir: templatesDir, builtinDir, appName: relay.env.APP_NAME, defaultLocale: relay.env.DEFAULT_LOCALE });
 
   const records: InvocationRecord[] = [];
@@ -239,6 +251,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       userPoolId: SAMPLE_POOL_ID,
       triggers: TRIGGERS.map((t) => ({ source: t.source, channel: t.channel, name: t.name, needsCode: t.needsCode, codeIsTemporaryPassword: t.codeIsTemporaryPassword })),
       locales: gallery.locales(),
+      profiles: profiles ? Object.keys(profiles.file.profiles) : [],
       templates: { userDir: templatesDir, builtinDir },
       ...(lastBuild ? { lastBuild } : {}),
       ...(cognitoLocalInfo ? { cognitoLocal: cognitoLocalInfo } : {}),
@@ -303,13 +316,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   };
 
-  const fire = (request: FireRequest): Promise<InvocationRecord> => {
+  const fire = (request: FireRequest & { profile?: string | undefined }): Promise<InvocationRecord> => {
     // Validate before queueing, so a bad request fails at once.
-    const scenario = prepareScenario(request);
+    const asProfile = request.profile === undefined ? undefined : profileFields(profiles, request.profile);
+    const scenario = prepareScenario(
+      asProfile
+        ? { ...request, attributes: { ...request.attributes, ...asProfile.userAttributes }, clientMetadata: { ...request.clientMetadata, ...asProfile.clientMetadata } }
+        : request,
+    );
     return enqueue(async () => {
       stack.users.put(scenario.userPoolId, scenario.userName, scenario.profile);
       const encryptStarted = performance.now();
       const event = await buildEvent(scenario, (code) => stack.encrypt(code, scenario.userPoolId));
+      if (asProfile?.clientId) (event as { callerContext: { clientId: string } }).callerContext.clientId = asProfile.clientId;
       return invokeAndRecord(event, {
         origin: 'sandbox',
         encryptMs: performance.now() - encryptStarted,
@@ -516,4 +535,35 @@ async function validateSettings(env: Env): Promise<void> {
     problems.push(`LOG_LEVEL "${level}" is not a log level; use one of ${Object.keys(LogLevel).join(', ')}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** relay.config.json as the sandbox's bundle was built with it (RELAY_CONFIG, else the repository's). */
+function readSandboxProfiles(env: Env): SandboxProfiles | undefined {
+  const path = relayConfigPath(env);
+  if (!existsSync(path)) return undefined;
+  const { config, problems } = parseRelayConfigFile(readFileSync(path, 'utf8'), {}, path);
+  if (!config) throw new ConfigError(problems);
+  const references: Record<string, string> = {};
+  for (const route of config.routes) {
+    for (const id of [route.clientId ?? []].flat()) {
+      const name = /^\$\{([A-Z][A-Z0-9_]*)\}$/.exec(id)?.[1];
+      if (name) references[name] = env[name]?.trim() || `local-${name.toLowerCase().replace(/_/g, '-')}`;
+    }
+  }
+  return { file: resolveClientIdReferences(config, references), path, references };
+}
+
+interface SandboxProfiles {
+  file: RelayFileConfig;
+  path: string;
+  /** Values of the ${VARIABLE}s the routes name. */
+  references: Record<string, string>;
+}
+
+/** The event fields that route to `profile`; a RelayError naming the profiles when there is none. */
+function profileFields(profiles: SandboxProfiles | undefined, profile: string) {
+  if (!profiles) throw new RelayError('UNKNOWN_PROFILE', `no relay.config.json (set RELAY_CONFIG): cannot fire as profile "${profile}"`);
+  const fields = eventFieldsForProfile(profiles.file.routes, profiles.file.default, profile);
+  if (!fields) throw new RelayError('UNKNOWN_PROFILE', `no route leads to profile "${profile}" in ${profiles.path}; profiles are ${Object.keys(profiles.file.profiles).join(', ')}`);
+  return fields;
 }

@@ -108,13 +108,14 @@ export const FireRequestSchema = v.object(
     riskAttributes: stringRecord('riskAttributes'),
     clientMetadata: stringRecord('clientMetadata'),
     code: optionalString('code'),
+    profile: optionalString('profile'),
   },
   // Valibot reports a missing key with the object's message; triggerSource is the only required one.
   'triggerSource is required',
 );
 
 /** Validates a fire request; throws a 400 naming the field. */
-export function parseFireRequest(body: unknown): FireRequest {
+export function parseFireRequest(body: unknown): FireRequest & { profile?: string | undefined } {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HTTPException(400, { message: 'send a JSON object' });
   const result = v.safeParse(FireRequestSchema, body);
   if (!result.success) {
@@ -123,7 +124,7 @@ export function parseFireRequest(body: unknown): FireRequest {
     const message = path && !issue.message.startsWith(path.split('.')[0]!) ? `${path}: ${issue.message}` : issue.message;
     throw new HTTPException(400, { message });
   }
-  const { triggerSource, userName, attributes, riskAttributes, clientMetadata, code } = result.output;
+  const { triggerSource, userName, attributes, riskAttributes, clientMetadata, code, profile } = result.output;
   return {
     triggerSource,
     userName: userName ?? undefined,
@@ -131,6 +132,7 @@ export function parseFireRequest(body: unknown): FireRequest {
     riskAttributes: riskAttributes ?? undefined,
     clientMetadata: clientMetadata ?? undefined,
     code: code ?? undefined,
+    ...(profile ? { profile } : {}),
   };
 }
 
@@ -269,7 +271,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     try {
       return c.json(await sandbox.fire(fireRequest));
     } catch (error) {
-      if (error instanceof RelayError && error.code === 'UNKNOWN_TRIGGER') throw new HTTPException(400, { message: error.message });
+      if (error instanceof RelayError && (error.code === 'UNKNOWN_TRIGGER' || error.code === 'UNKNOWN_PROFILE')) throw new HTTPException(400, { message: error.message });
       throw error;
     }
   });
