@@ -119,6 +119,21 @@ describe('examples/many-apps', () => {
       assert.equal(new Set(from).size, 4, from.join('\n'));
       assert.match(from[2]!, /hello@globex\.example.*Globex: your verification code/);
       assert.throws(() => sandbox.fire({ triggerSource: 'SignUp', profile: 'hooli' }), /no route leads to profile "hooli".*profiles are shop, admin, globex, initech/);
+
+      // The gallery: app × trigger × locale.
+      const gallery = (await (await fetch(`${sandbox.url}/api/gallery`)).json()) as { profiles: string[]; cards: { profile?: string; trigger: string; locale: string; email?: { subject: string; html: string } }[] };
+      assert.deepEqual(gallery.profiles, ['shop', 'admin', 'globex', 'initech']);
+      const signUp = gallery.cards.filter((c) => c.trigger === 'SignUp' && c.locale === 'en');
+      assert.deepEqual(
+        signUp.map((c) => [c.profile, c.email?.subject]),
+        [
+          ['shop', 'Welcome to Shop: confirm your email'],
+          ['admin', 'Shop Admin: your console account'],
+          ['globex', 'Globex: your verification code'],
+          ['initech', 'Initech: your verification code'],
+        ],
+      );
+      assert.match(signUp[3]!.email!.html, /color:#2e86de/);
     } finally {
       await sandbox.close();
     }

@@ -10,7 +10,8 @@
  * const stop = watchTemplates([userDir, builtinDir], () => notify());
  */
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { isAbsolute, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import type { Brand } from '../../runtime/config/profiles.ts';
 import { TRIGGERS, type Channel, type TriggerName } from '../../runtime/cognito/triggers.ts';
 import {
   TEMPLATE_VARIABLES,
@@ -40,6 +41,8 @@ export interface GalleryEmail {
 }
 
 export interface GalleryCard {
+  /** The profile of relay.config.json rendered (only when there is the file). */
+  profile?: string;
   trigger: TriggerName;
   /** The locale asked for. */
   locale: string;
@@ -62,6 +65,17 @@ export interface GalleryData {
   /** Folder layout problems; when there are any, only the built-ins are shown. */
   problems: string[];
   appName: string;
+  /** The profiles of relay.config.json, in order; empty without it (cards then have no profile). */
+  profiles: string[];
+}
+
+/** A profile as the gallery renders it: its template set over the user folder, its name and brand. */
+export interface GalleryProfile {
+  name: string;
+  appName?: string | undefined;
+  templates?: string | undefined;
+  defaultLocale?: string | undefined;
+  brand?: Brand | undefined;
 }
 
 export interface GalleryOptions {
@@ -69,6 +83,8 @@ export interface GalleryOptions {
   builtinDir: string;
   appName?: string | undefined;
   defaultLocale?: string | undefined;
+  /** relay.config.json's profiles: the gallery then shows profile × trigger × locale. */
+  profiles?: readonly GalleryProfile[] | undefined;
 }
 
 const TRIGGER_NAMES = [...new Set(TRIGGERS.map((t) => t.name))];
@@ -104,37 +120,43 @@ export function createGallery(options: GalleryOptions) {
     locales: (): string[] => defaultFirst(loadStore().store.locales()),
     /** Renders everything now, re-reading the folders (edits show without a restart). */
     render(): GalleryData {
-      const { store, problems } = loadStore();
-      const renderer = createRenderer({ store, defaultLocale });
-      const locales = defaultFirst(store.locales());
+      const { store: rootStore, problems } = loadStore();
+      const locales = defaultFirst(rootStore.locales());
       const cards: GalleryCard[] = [];
-      for (const trigger of TRIGGER_NAMES) {
-        const channels = TRIGGERS.filter((t) => t.name === trigger).map((t) => t.channel);
-        for (const locale of locales) {
-          const card: GalleryCard = { trigger, locale, errors: [] };
-          for (const channel of channels) {
-            const rule = TRIGGERS.find((t) => t.name === trigger && t.channel === channel)!;
-            const variables = sampleTemplateVariables(rule, { appName, locale });
-            try {
-              if (channel === 'email') {
-                const rendered = renderer.renderEmail(trigger, locale, variables);
-                card.renderedLocale = rendered.locale;
-                const sources: Partial<Record<TemplateFile, TemplateSource>> = {};
-                for (const file of ['email.subject', 'email.html', 'email.txt'] as const) {
-                  const found = source(store, trigger, file, locale);
-                  if (found) sources[file] = found;
+      for (const profile of options.profiles?.length ? options.profiles : [undefined]) {
+        const set = profile?.templates;
+        const store = set && problems.length === 0 ? loadTemplateStoreFromDirs([join(options.userDir, set), options.userDir, options.builtinDir], { names: [`templates/${set}`, ...names] }) : rootStore;
+        const profileLocale = profile?.defaultLocale ?? defaultLocale;
+        const renderer = createRenderer({ store, defaultLocale: profileLocale });
+        const profileAppName = profile?.appName ?? appName;
+        for (const trigger of TRIGGER_NAMES) {
+          const channels = TRIGGERS.filter((t) => t.name === trigger).map((t) => t.channel);
+          for (const locale of locales) {
+            const card: GalleryCard = { ...(profile ? { profile: profile.name } : {}), trigger, locale, errors: [] };
+            for (const channel of channels) {
+              const rule = TRIGGERS.find((t) => t.name === trigger && t.channel === channel)!;
+              const variables = sampleTemplateVariables(rule, { appName: profileAppName, locale, profile: profile?.name, brand: profile?.brand });
+              try {
+                if (channel === 'email') {
+                  const rendered = renderer.renderEmail(trigger, locale, variables);
+                  card.renderedLocale = rendered.locale;
+                  const sources: Partial<Record<TemplateFile, TemplateSource>> = {};
+                  for (const file of ['email.subject', 'email.html', 'email.txt'] as const) {
+                    const found = source(store, trigger, file, locale);
+                    if (found) sources[file] = found;
+                  }
+                  card.email = { subject: rendered.subject, html: rendered.html, text: rendered.text, sources };
+                } else {
+                  const rendered = renderer.renderSms(trigger, locale, variables);
+                  const found = source(store, trigger, 'sms.txt', locale);
+                  card.sms = { text: rendered.text, ...(found ? { source: found } : {}) };
                 }
-                card.email = { subject: rendered.subject, html: rendered.html, text: rendered.text, sources };
-              } else {
-                const rendered = renderer.renderSms(trigger, locale, variables);
-                const found = source(store, trigger, 'sms.txt', locale);
-                card.sms = { text: rendered.text, ...(found ? { source: found } : {}) };
+              } catch (error) {
+                card.errors.push(`${channel}: ${locateTemplateError((error as Error).message, { dirs: [options.userDir], builtinDir: options.builtinDir })}`);
               }
-            } catch (error) {
-              card.errors.push(`${channel}: ${locateTemplateError((error as Error).message, { dirs: [options.userDir], builtinDir: options.builtinDir })}`);
             }
+            cards.push(card);
           }
-          cards.push(card);
         }
       }
       return {
@@ -150,6 +172,7 @@ export function createGallery(options: GalleryOptions) {
         cards,
         problems,
         appName,
+        profiles: (options.profiles ?? []).map((profile) => profile.name),
       };
     },
   };

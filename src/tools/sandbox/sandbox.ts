@@ -207,7 +207,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     env: mode === 'local' ? { ...relay.env, ...profiles?.references, RELAY_PROFILE_PROVIDERS: 'environment' } : relay.env,
     timeoutMs,
   });
-  const gallery = createGallery({ userDir: templatesDir, builtinDir, appName: relay.env.APP_NAME, defaultLocale: relay.env.DEFAULT_LOCALE });
+  const gallery = createGallery({
+    userDir: templatesDir,
+    builtinDir,
+    appName: relay.env.APP_NAME,
+    defaultLocale: relay.env.DEFAULT_LOCALE,
+    profiles: profiles && Object.entries(profiles.file.profiles).map(([name, settings]) => ({ name, ...settings })),
+  });
+
 
   const records: InvocationRecord[] = [];
   const attributed = new Map<string, number>();

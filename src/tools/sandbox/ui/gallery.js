@@ -3,7 +3,7 @@
 import { api, clear, clock, emailFrame, events, fitted, h, renderTopbar, toast } from '/common.js';
 
 const $ = (selector) => document.querySelector(selector);
-const filters = { trigger: 'all', locale: 'all', width: 'both' };
+const filters = { profile: 'all', trigger: 'all', locale: 'all', width: 'both' };
 let data;
 
 // Frames are filled when they scroll into view: a gallery holds dozens of emails.
@@ -54,11 +54,11 @@ function card(entry) {
   const showDesktop = filters.width !== 'mobile';
   const showMobile = filters.width !== 'desktop';
   const fellBack = entry.renderedLocale && entry.renderedLocale !== entry.locale;
-  const title = `${entry.trigger} · ${entry.locale}`;
+  const title = `${entry.profile ? `${entry.profile} · ` : ''}${entry.trigger} · ${entry.locale}`;
   const email = entry.email;
   return h('article', { class: 'card render-card', dataset: { trigger: entry.trigger, locale: entry.locale } },
     h('div', { class: 'render-meta' },
-      h('h3', {}, h('span', { class: 'pill pill-accent' }, entry.locale), fellBack ? h('span', { class: 'pill pill-warn', title: 'No template in this locale: the fallback is used' }, `falls back to ${entry.renderedLocale}`) : null),
+      h('h3', {}, entry.profile ? h('span', { class: 'pill pill-plain' }, entry.profile) : null, h('span', { class: 'pill pill-accent' }, entry.locale), fellBack ? h('span', { class: 'pill pill-warn', title: 'No template in this locale: the fallback is used' }, `falls back to ${entry.renderedLocale}`) : null),
       email ? [h('div', { class: 'label' }, 'Subject'), h('div', { class: 'subject' }, email.subject)] : null,
       entry.sms ? [h('div', { class: 'label' }, 'SMS'), h('div', { class: 'sms-mini' }, entry.sms.text)] : null,
       h('div', { class: 'label' }, 'Files'),
@@ -81,6 +81,11 @@ function variablesTable(trigger) {
 }
 
 function renderAll() {
+  // relay.config.json's profiles: app × trigger × locale.
+  if (data.profiles?.length) {
+    $('#profile-chips .chips-label').hidden = false;
+    chipGroup($('#profile-chips'), 'profile', [['all', 'All'], ...data.profiles.map((p) => [p, p])]);
+  }
   chipGroup($('#trigger-chips'), 'trigger', [['all', 'All'], ...data.triggers.map((t) => [t.name, t.name])]);
   chipGroup($('#locale-chips'), 'locale', [['all', 'All'], ...data.locales.map((l) => [l, l])]);
   chipGroup($('#width-chips'), 'width', [['both', 'Both'], ['desktop', 'Desktop 600'], ['mobile', 'Mobile 375']]);
@@ -93,7 +98,7 @@ function renderAll() {
       h('div', { class: 'trigger-head' }, h('h2', {}, trigger.name), trigger.channels.map((c) => h('span', { class: 'pill pill-plain' }, c === 'email' ? 'email' : 'SMS'))),
       variablesTable(trigger),
       data.cards
-        .filter((entry) => entry.trigger === trigger.name && (filters.locale === 'all' || filters.locale === entry.locale))
+        .filter((entry) => entry.trigger === trigger.name && (filters.locale === 'all' || filters.locale === entry.locale) && (filters.profile === 'all' || filters.profile === entry.profile))
         .map(card)));
   clear($('#gallery'), sections);
 }

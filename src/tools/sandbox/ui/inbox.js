@@ -106,6 +106,11 @@ function buildForm() {
     select.append(group);
   }
   for (const locale of state.locales) $('#locales').append(h('option', { value: locale }));
+  // relay.config.json's profiles, when the relay has the file.
+  if (state.profiles?.length) {
+    $('#profile-field').hidden = false;
+    for (const profile of state.profiles) $('#profile').append(h('option', { value: profile }, profile));
+  }
   restoreForm();
   select.addEventListener('change', updateFormForTrigger);
   $('#add-attribute').addEventListener('click', () => kvRow($('#attributes')).querySelector('input').focus());
@@ -161,6 +166,7 @@ async function fire() {
     attributes,
     clientMetadata: kvValues($('#metadata')),
     code: $('#code').disabled ? '' : $('#code').value.trim(),
+    ...($('#profile').value ? { profile: $('#profile').value } : {}),
   };
   if (trigger.name === 'AccountTakeOverNotification') {
     body.riskAttributes = {
