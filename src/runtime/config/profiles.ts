@@ -169,12 +169,22 @@ export function parseRelayConfigFile(json: string, context: ProfileCheckContext 
  * picks which providers and in what order), and the default profile's sender stands in for
  * EMAIL_FROM when the environment has none.
  */
+/** The provider chains the environment names (EMAIL_PROVIDERS, else EMAIL_PROVIDER; same for SMS). */
+export function environmentChains(env: Env): { email: string[]; sms: string[] } {
+  const names = (prefix: string) =>
+    ((env[`${prefix}_PROVIDERS`]?.trim() ? env[`${prefix}_PROVIDERS`] : env[`${prefix}_PROVIDER`]) ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+  return { email: names('EMAIL'), sms: names('SMS') };
+}
+
 export function environmentForProfiles(env: Env, file: RelayFileConfig): Env {
   const out: Env = { ...env };
+  const chains = environmentChains(env);
   for (const [channel, key] of [['email', 'emailProviders'], ['sms', 'smsProviders']] as const) {
     const prefix = channel === 'email' ? 'EMAIL' : 'SMS';
-    const current = (env[`${prefix}_PROVIDERS`]?.trim() ? env[`${prefix}_PROVIDERS`] : env[`${prefix}_PROVIDER`]) ?? '';
-    const names = [...new Set([...current.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean), ...Object.values(file.profiles).flatMap((p) => p[key] ?? [])])];
+    const names = [...new Set([...chains[channel], ...Object.values(file.profiles).flatMap((p) => p[key] ?? [])])];
     if (names.length > 0) out[`${prefix}_PROVIDERS`] = names.join(',');
   }
   const from = file.profiles[file.default]?.from;
@@ -201,8 +211,12 @@ export interface ResolvedProfile {
   deliveryKey: string;
 }
 
-/** The deployment's profiles: the file's, or one `default` profile from the environment alone. */
-export function resolveProfiles(config: RelayConfig, file: RelayFileConfig | undefined): ResolvedProfile[] {
+/**
+ * The deployment's profiles: the file's, or one `default` profile from the environment alone. A
+ * profile without a chain uses the environment's (`environmentChains` of the original
+ * environment), or every provider the profiles name when the environment names none.
+ */
+export function resolveProfiles(config: RelayConfig, file: RelayFileConfig | undefined, defaults: { email: string[]; sms: string[] } = { email: [], sms: [] }): ResolvedProfile[] {
   const chainKey = (email: EmailChannelConfig | undefined, sms: SmsChannelConfig | undefined) =>
     [email?.providers.map((p) => p.definition.name).join(',') ?? '', sms?.providers.map((p) => p.definition.name).join(',') ?? ''].join('|');
   if (!file) {
@@ -227,9 +241,9 @@ export function resolveProfiles(config: RelayConfig, file: RelayFileConfig | und
     const email: EmailChannelConfig | undefined = config.email && {
       from: from ?? config.email.from,
       replyTo: profile.replyTo ?? config.email.replyTo,
-      providers: pick(config.email.providers, profile.emailProviders),
+      providers: pick(config.email.providers, profile.emailProviders ?? (defaults.email.length > 0 ? defaults.email : undefined)),
     };
-    const sms: SmsChannelConfig | undefined = config.sms && { providers: pick(config.sms.providers, profile.smsProviders) };
+    const sms: SmsChannelConfig | undefined = config.sms && { providers: pick(config.sms.providers, profile.smsProviders ?? (defaults.sms.length > 0 ? defaults.sms : undefined)) };
     const hosted = profile.hostedTemplates ? JSON.stringify(profile.hostedTemplates) : '';
     return {
       name,

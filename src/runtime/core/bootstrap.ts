@@ -8,7 +8,7 @@
  * overrides (their own fetch, template folder, logger, decryptor).
  */
 import { loadConfig, type Env, type RelayConfig, type SecretReader } from '../config/config.ts';
-import { DEFAULT_PROFILE, environmentForProfiles, loadRelayFile, resolveClientIdReferences, resolveProfiles, type ResolvedProfile } from '../config/profiles.ts';
+import { DEFAULT_PROFILE, environmentChains, environmentForProfiles, loadRelayFile, resolveClientIdReferences, resolveProfiles, type ResolvedProfile } from '../config/profiles.ts';
 import {
   BUILTIN_DEFAULT_LOCALE,
   createProfileTemplateStore,
@@ -199,7 +199,7 @@ export async function bootstrap(env: Env, options: BootstrapOptions = {}): Promi
   };
 
   const profiles = new Map<string, ProfileDeps & { settings: ResolvedProfile }>();
-  for (const settings of resolveProfiles(config, file)) {
+  for (const settings of resolveProfiles(config, file, environmentChains(env))) {
     const store = settings.templates ? createProfileTemplateStore(settings.templates) : (options.templateStore ?? defaultTemplateStore());
     if (!options.templateStore) checkTemplatesAtColdStart(store, { ...config, defaultLocale: settings.defaultLocale });
     const renderer =

@@ -146,6 +146,7 @@ describe('one relay, four profiles (end to end)', () => {
       h.event('CustomEmailSender_SignUp', await h.encrypt('424245'), { clientId: 'web', userAttributes: { email: 'ada@example.com', 'custom:tenant': 'initech' } }),
     );
 
+    // The profiles without a chain keep the environment's (smtp), not every provider a profile names.
     assert.deepEqual([shop.provider, admin.provider, globex.provider, initech.provider], ['smtp', 'smtp', 'smtp', 'sendgrid']);
     const mails = h.inbox.messages.slice(sent);
     assert.equal(mails.length, 3);
@@ -164,6 +165,13 @@ describe('one relay, four profiles (end to end)', () => {
     assert.deepEqual(request.from, { email: 'hello@initech.example', name: 'Initech' });
     assert.equal(request.subject, 'Welcome to Initech (initech)');
     assert.match(request.content.find((c) => c.type === 'text/html')!.value, /color:#2e86de">Initech<.*424245/s);
+  });
+
+  it('a profile without a chain does not fail over to providers only other profiles name', async () => {
+    const { profiles } = await h.relay({}, { relayConfig: JSON.stringify(relayConfig) });
+    const chain = (name: string) => profiles.get(name)!.settings.email?.providers.map((p) => p.definition.name);
+    assert.deepEqual(chain('shop'), ['smtp']);
+    assert.deepEqual(chain('initech'), ['sendgrid', 'smtp']);
   });
 
   it('AdminCreateUser carries CLIENT_ID_NOT_APPLICABLE and is served by the default profile', async () => {
