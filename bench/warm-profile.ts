@@ -5,11 +5,11 @@
  * code comes from (our source, a dependency, Node internals, native/GC), and the top functions.
  *
  * Run: `node --import tsx bench/warm-profile.ts [--calls 3000] [--no-build] [--top 40]`.
- * The raw `.cpuprofile` stays in bench/results/ for Chrome DevTools or speedscope.
+ * The raw `.cpuprofile` is kept in the OS temp folder (path printed) for Chrome DevTools or speedscope.
  */
 import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,9 +85,9 @@ try {
 
   const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error('no profile written');
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
-  const kept = join(root, 'bench/results/warm.cpuprofile');
+  const kept = join(tmpdir(), `cognito-relay-warm-${Date.now()}.cpuprofile`);
   renameSync(join(profileDir, file), kept);
+  console.log(`profile: ${kept}`);
 
   interface Node {
     id: number;
