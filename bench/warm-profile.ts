@@ -134,6 +134,7 @@ try {
   };
   const perCall = (us: number) => `${(us / 1000 / (latencies.length + 200)).toFixed(3)} ms`;
   const pct = (us: number) => `${((100 * us) / all).toFixed(1)}%`;
+  console.log(`first call after init: ${child.ready.firstCallMs?.toFixed(2)} ms; ready ${child.ready.readyMs.toFixed(1)} ms; RSS at ready ${(child.ready.readyRssKiB / 1024).toFixed(1)} MiB`);
   const sorted = [...latencies].sort((a, b) => a - b);
   console.log(`${latencies.length} warm calls; p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} ms; CPU ${(report.cpuMs / report.latencies.length).toFixed(2)} ms per call`);
   console.log(`busy samples: ${(all / 1000).toFixed(0)} ms (${perCall(all)} per call)\n`);
