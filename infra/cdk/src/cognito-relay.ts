@@ -32,6 +32,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { defaultLambdaZip } from './lambda-asset.ts';
+import { LandingPage, type LandingPageProps } from './landing-page.ts';
+
+export { LandingPage, type LandingPageProps } from './landing-page.ts';
 
 /** A secret the relay reads at cold start: from Secrets Manager, or an SSM SecureString. */
 export type RelaySecret = secretsmanager.ISecret | ssm.IStringParameter;
@@ -138,6 +141,16 @@ export interface CognitoRelayProps {
   /** `DEFAULT_LOCALE`, e.g. `en`. */
   defaultLocale?: string;
   /**
+   * `LINK_BASE_URL`: the verification landing page the emails link to (docs/links.md), when you
+   * host it yourself. With `landingPage`, the construct sets it to the page it hosts.
+   */
+  linkBaseUrl?: string;
+  /**
+   * Host the verification landing page (S3 + CloudFront, optionally the SECRET_HASH endpoint)
+   * and set `LINK_BASE_URL` to it. Default: not hosted (no links unless `linkBaseUrl`).
+   */
+  landingPage?: LandingPageProps;
+  /**
    * Create a DynamoDB table so a retried event is not delivered twice. Default false, but with
    * `sms` a table is created anyway (unless `idempotencyTable`) for the per-number counters.
    */
@@ -184,6 +197,7 @@ const RESERVED_ENV = new Set([
   'SMS_PROVIDER',
   'APP_NAME',
   'DEFAULT_LOCALE',
+  'LINK_BASE_URL',
   'IDEMPOTENCY_TABLE',
   'MAX_ATTEMPTS',
   'ATTEMPT_TIMEOUT_MS',
@@ -224,6 +238,8 @@ export class CognitoRelay extends Construct {
   readonly alarms: readonly cloudwatch.Alarm[];
   /** The table created (`idempotency`) or given (`idempotencyTable`), if any. */
   readonly idempotencyTable: dynamodb.ITable | undefined;
+  /** The hosted landing page, with `landingPage`. */
+  readonly landingPage: LandingPage | undefined;
   /** Whether the pool's triggers were wired by this construct. */
   readonly triggersWired: boolean;
   /** Whether `key` is the one the pool already had (`customSenderKmsKey`). */
@@ -281,6 +297,9 @@ export class CognitoRelay extends Construct {
     });
 
     const environment = this.environment(props);
+    if (props.landingPage && props.linkBaseUrl) throw new Error('CognitoRelay: give `landingPage` (hosted here) or `linkBaseUrl` (hosted elsewhere), not both');
+    this.landingPage = props.landingPage ? new LandingPage(this, 'LandingPage', props.landingPage) : undefined;
+    if (this.landingPage) environment['LINK_BASE_URL'] = this.landingPage.url;
     this.idempotencyTable =
       props.idempotencyTable ??
       (props.idempotency || props.sms
@@ -427,6 +446,7 @@ export class CognitoRelay extends Construct {
     if (props.sms) env['SMS_PROVIDERS'] = props.sms.providers.join(',');
     if (props.appName) env['APP_NAME'] = props.appName;
     if (props.defaultLocale) env['DEFAULT_LOCALE'] = props.defaultLocale;
+    if (props.linkBaseUrl) env['LINK_BASE_URL'] = props.linkBaseUrl;
     const delivery = props.delivery ?? {};
     if (delivery.maxAttempts !== undefined) env['MAX_ATTEMPTS'] = String(delivery.maxAttempts);
     if (delivery.attemptTimeout) env['ATTEMPT_TIMEOUT_MS'] = String(delivery.attemptTimeout.toMilliseconds());
