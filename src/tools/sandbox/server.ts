@@ -321,8 +321,15 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   const landingConfig = options.landingConfig ?? {};
   const landing = createLandingFetchHandler({ config: landingConfig, basePath: landingBase });
   app.get(`${landingBase}config.json`, async (c) => {
-    // Codes are checked by cognito-local: without it the page would send them to AWS.
-    if (!landingConfig.cognitoEndpoint) await sandbox.cognitoLocal.start();
+    // Codes are checked by cognito-local. Without an endpoint the page would send them to AWS:
+    // when cognito-local cannot start (not installed), it gets one here that refuses (404).
+    if (!landingConfig.cognitoEndpoint) {
+      const started = await sandbox.cognitoLocal.start().then(
+        () => true,
+        () => false,
+      );
+      if (!started) return c.json({ ...landingConfig, cognitoEndpoint: `${new URL(c.req.url).origin}${landingBase}cognito-local-is-not-running/` }, 200, { 'cache-control': 'no-cache', 'referrer-policy': 'no-referrer' });
+    }
     return landing(c.req.raw) ?? c.notFound();
   });
   app.get('/landing/*', (c) => {

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { startSandbox, type Sandbox } from '../../../src/tools/sandbox/sandbox.ts';
+import { startSandboxServer } from '../../../src/tools/sandbox/server.ts';
+import type { Gallery } from '../../../src/tools/sandbox/gallery.ts';
 import { chromiumLaunchOptions } from '../../support/chromium.ts';
 import { useTestAwsEnv } from '../../support/harness.ts';
 
@@ -108,5 +110,26 @@ describe('sandbox off loopback: the landing page needs the access token', { time
     assert.match(withToken.headers.get('content-type') ?? '', /javascript/);
     assert.equal(withoutToken.status, 401);
     assert.equal(guessedToken.status, 401);
+  });
+});
+
+describe('sandbox landing page without cognito-local', () => {
+  it('points config.json at a local address that refuses, never at AWS', async () => {
+    // Prepare: a sandbox whose cognito-local cannot start (as when it is not installed)
+    const sandbox = { cognitoLocal: { start: () => Promise.reject(new Error('cognito-local is not installed here')) } } as unknown as Sandbox;
+    const server = await startSandboxServer({ sandbox, gallery: {} as Gallery, port: 0, host: '127.0.0.1', rawEmail: () => undefined, landingConfig: {} });
+    try {
+      // Act
+      const response = await fetch(new URL('config.json', server.landingUrl));
+      const config = (await response.json()) as { cognitoEndpoint: string };
+      const call = await fetch(config.cognitoEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', origin: server.origin }, body: '{}' });
+
+      // Assess
+      assert.equal(response.status, 200);
+      assert.ok(config.cognitoEndpoint.startsWith(`${server.origin}/landing/`), config.cognitoEndpoint);
+      assert.equal(call.status, 404);
+    } finally {
+      await server.close();
+    }
   });
 });
