@@ -95,6 +95,12 @@ describe('CDK: landing page hosting', () => {
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('SECRET_HASH') } });
     const [fn] = Object.values(functions) as { Properties: { Runtime: string; Environment: { Variables: Record<string, unknown> } } }[];
     assert.equal(fn?.Properties.Runtime, 'nodejs22.x');
+    // Its role writes its own log group, nothing else: no managed policy, no other statement
+    template.hasResourceProperties('AWS::IAM::Role', { Description: Match.stringLikeRegexp('SECRET_HASH'), ManagedPolicyArns: Match.absent() });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Action: string | string[] }[] } } }[];
+    const roleId = Object.keys(template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('SECRET_HASH') } }))[0]!;
+    const actions = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId)).flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st) => st.Action));
+    assert.deepEqual(actions.sort(), ['logs:CreateLogStream', 'logs:PutLogEvents']);
     const env = JSON.stringify(fn!.Properties.Environment.Variables);
     assert.match(env, /"CLIENT_SECRETS"/);
     assert.match(env, /6u7c9vr3pkstoog5d2ms1i0a8/);

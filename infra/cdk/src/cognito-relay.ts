@@ -882,7 +882,14 @@ export class LandingPage extends Construct {
       const logGroup = new logs.LogGroup(this, 'SecretHashLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.RETAIN });
       // CLIENT_SECRETS as JSON, joined from parts so client ids and secrets may be deploy-time values.
       const pairs = props.secretClients.map((client) => Fn.join('', ['"', client.clientId, '":"', client.clientSecret.unsafeUnwrap(), '"']));
+      // Its own role, allowed to write its log group and nothing else (no managed policy).
+      const role = new iam.Role(this, 'SecretHashRole', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: 'cognito-relay SECRET_HASH endpoint: writes its own logs, nothing else',
+      });
+      logGroup.grantWrite(role);
       this.secretHashFunction = new lambda.Function(this, 'SecretHash', {
+        role,
         description: 'cognito-relay landing page: forwards confirm/reset calls with SECRET_HASH',
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
