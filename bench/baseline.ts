@@ -1,5 +1,5 @@
 /**
- * The "before" column: the walkthrough's handler (../shared/baseline/seed-lambda), installed
+ * The "before" column: the walkthrough's handler (its folder given in BENCH_BASELINE_DIR), installed
  * once into .bench/ (gitignored) and reused while its files do not change.
  *
  * Two installs: `baseline/` with dev dependencies (its index.js requires `aws-sdk` v2, which the
@@ -23,9 +23,12 @@ export interface Baseline {
   clientNodeVersion: string;
 }
 
-/** Where the seed folder is: env BENCH_BASELINE_DIR, else `../shared/baseline/seed-lambda` from the repo. */
+/**
+ * The walkthrough handler's folder (its `index.js`, `package.json` and `package-lock.json`):
+ * `BENCH_BASELINE_DIR`, else a `baseline/seed-lambda` folder beside the repository.
+ */
 export function seedDir(repoRoot: string): string {
-  return resolve(process.env.BENCH_BASELINE_DIR ?? join(repoRoot, '../shared/baseline/seed-lambda'));
+  return resolve(process.env.BENCH_BASELINE_DIR ?? join(repoRoot, '..', 'shared', 'baseline', 'seed-lambda'));
 }
 
 function fingerprint(dir: string): string {

@@ -92,9 +92,19 @@ function nextMessage(child: ChildProcess, type: string): Promise<ChildMessage> {
   });
 }
 
-/** Starts bench/children/warm.mjs and waits until it has loaded the handler and made the first call. */
-export async function startWarm(childScript: string, side: string, target: string, eventsFile: string, env: NodeJS.ProcessEnv): Promise<WarmChild> {
-  const child = spawn(process.execPath, [childScript, side, target, eventsFile], {
+/**
+ * Starts bench/children/warm.mjs (`nodeOptions` go before the script, e.g. `--cpu-prof`) and
+ * waits until it has loaded the handler and made the first call.
+ */
+export async function startWarm(
+  childScript: string,
+  side: string,
+  target: string,
+  eventsFile: string,
+  env: NodeJS.ProcessEnv,
+  nodeOptions: string[] = [],
+): Promise<WarmChild> {
+  const child = spawn(process.execPath, [...nodeOptions, childScript, side, target, eventsFile], {
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -422,8 +422,14 @@ function satisfies(version: string, constraint: string): boolean {
 
 describe('Terraform against the AWS provider schema and the terraform binary', async () => {
   const dirs = [MODULE_DIR, join(ROOT, 'examples/new-pool'), join(ROOT, 'examples/existing-pool')];
+  // The landing page module needs v6 (see its versions.tf): checked against the schemas it allows.
+  const LANDING_DIR = join(ROOT, 'modules/landing-page');
   const trees = new Map<string, unknown[]>();
-  for (const dir of dirs) trees.set(dir, await parsedTrees(dir));
+  for (const dir of [...dirs, LANDING_DIR]) trees.set(dir, await parsedTrees(dir));
+  const constraintOf = (dir: string) => {
+    const terraform = (trees.get(dir)! as Record<string, Block[]>[]).flatMap((tree) => tree['terraform'] ?? []);
+    return ((terraform[0]!['required_providers'] as Block[])[0]!['aws'] as { version: string }).version;
+  };
 
   it('is formatted as `terraform fmt -check -recursive` wants', () => {
     const run = spawnSync('terraform', ['fmt', '-check', '-recursive', '-diff', ROOT], { encoding: 'utf8' });
@@ -450,7 +456,8 @@ describe('Terraform against the AWS provider schema and the terraform binary', a
   });
 
   for (const schema of PROVIDER_SCHEMAS) {
-    for (const dir of dirs) {
+    for (const dir of [...dirs, LANDING_DIR]) {
+      if (dir === LANDING_DIR && !satisfies(schema.provider.split(' ')[1]!, constraintOf(dir))) continue;
       it(`${dir.slice(ROOT.length)}: every resource, data source, argument, block and attribute read exists in ${schema.provider}`, () => {
         assert.deepEqual(providerSchemaProblems(schema, trees.get(dir)!), []);
       });
@@ -488,6 +495,14 @@ describe('Terraform against the AWS provider schema and the terraform binary', a
     }
     const locals = Object.assign({}, ...(await load(MODULE_DIR)).locals) as Record<string, string>;
     assert.equal(locals['region'], '${split(".", data.aws_region.current.endpoint)[1]}');
+  });
+
+  it('modules/landing-page: allows v6 from the version checked, not v5 (no invoked_via_function_url) nor v7', () => {
+    const constraint = constraintOf(LANDING_DIR);
+    assert.ok(satisfies(PROVIDER_SCHEMAS[1]!.provider.split(' ')[1]!, constraint), constraint);
+    assert.ok(!satisfies(PROVIDER_SCHEMAS[0]!.provider.split(' ')[1]!, constraint), constraint);
+    assert.ok(!satisfies('7.0.0', constraint), constraint);
+    assert.deepEqual(expressions(trees.get(LANDING_DIR)!).filter((e) => /data\.aws_region\.[a-z_]+\.(name|id|region)\b/.test(e)), []);
   });
 });
 

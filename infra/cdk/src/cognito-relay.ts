@@ -16,7 +16,9 @@
  *     },
  *   });
  */
-import { Annotations, CfnResource, DefaultStackSynthesizer, Duration, Fn, Names, RemovalPolicy, Stack, Token, Tokenization, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, DefaultStackSynthesizer, Duration, Fn, Names, RemovalPolicy, type SecretValue, Stack, Token, Tokenization, Validations } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -26,12 +28,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { defaultLambdaZip } from './lambda-asset.ts';
+import { defaultLambdaZip, defaultLandingAsset } from './lambda-asset.ts';
+
 
 /** A secret the relay reads at cold start: from Secrets Manager, or an SSM SecureString. */
 export type RelaySecret = secretsmanager.ISecret | ssm.IStringParameter;
@@ -138,6 +143,16 @@ export interface CognitoRelayProps {
   /** `DEFAULT_LOCALE`, e.g. `en`. */
   defaultLocale?: string;
   /**
+   * `LINK_BASE_URL`: the verification landing page the emails link to (docs/links.md), when you
+   * host it yourself. With `landingPage`, the construct sets it to the page it hosts.
+   */
+  linkBaseUrl?: string;
+  /**
+   * Host the verification landing page (S3 + CloudFront, optionally the SECRET_HASH endpoint)
+   * and set `LINK_BASE_URL` to it. Default: not hosted (no links unless `linkBaseUrl`).
+   */
+  landingPage?: LandingPageProps;
+  /**
    * Create a DynamoDB table so a retried event is not delivered twice. Default false, but with
    * `sms` a table is created anyway (unless `idempotencyTable`) for the per-number counters.
    */
@@ -184,6 +199,7 @@ const RESERVED_ENV = new Set([
   'SMS_PROVIDER',
   'APP_NAME',
   'DEFAULT_LOCALE',
+  'LINK_BASE_URL',
   'IDEMPOTENCY_TABLE',
   'MAX_ATTEMPTS',
   'ATTEMPT_TIMEOUT_MS',
@@ -224,6 +240,8 @@ export class CognitoRelay extends Construct {
   readonly alarms: readonly cloudwatch.Alarm[];
   /** The table created (`idempotency`) or given (`idempotencyTable`), if any. */
   readonly idempotencyTable: dynamodb.ITable | undefined;
+  /** The hosted landing page, with `landingPage`. */
+  readonly landingPage: LandingPage | undefined;
   /** Whether the pool's triggers were wired by this construct. */
   readonly triggersWired: boolean;
   /** Whether `key` is the one the pool already had (`customSenderKmsKey`). */
@@ -281,6 +299,9 @@ export class CognitoRelay extends Construct {
     });
 
     const environment = this.environment(props);
+    if (props.landingPage && props.linkBaseUrl) throw new Error('CognitoRelay: give `landingPage` (hosted here) or `linkBaseUrl` (hosted elsewhere), not both');
+    this.landingPage = props.landingPage ? new LandingPage(this, 'LandingPage', props.landingPage) : undefined;
+    if (this.landingPage) environment['LINK_BASE_URL'] = this.landingPage.url;
     this.idempotencyTable =
       props.idempotencyTable ??
       (props.idempotency || props.sms
@@ -427,6 +448,7 @@ export class CognitoRelay extends Construct {
     if (props.sms) env['SMS_PROVIDERS'] = props.sms.providers.join(',');
     if (props.appName) env['APP_NAME'] = props.appName;
     if (props.defaultLocale) env['DEFAULT_LOCALE'] = props.defaultLocale;
+    if (props.linkBaseUrl) env['LINK_BASE_URL'] = props.linkBaseUrl;
     const delivery = props.delivery ?? {};
     if (delivery.maxAttempts !== undefined) env['MAX_ATTEMPTS'] = String(delivery.maxAttempts);
     if (delivery.attemptTimeout) env['ATTEMPT_TIMEOUT_MS'] = String(delivery.attemptTimeout.toMilliseconds());
@@ -774,4 +796,128 @@ function isSecret(secret: RelaySecret): secret is secretsmanager.ISecret {
 
 function defaultCode(): lambda.Code {
   return lambda.Code.fromAsset(defaultLambdaZip());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The verification landing page (docs/links.md). Here rather than in a module of its own: the
+// CommonJS build ships this file's declarations alone.
+
+/** An app client with a secret, for the SECRET_HASH endpoint. */
+export interface SecretClient {
+  clientId: string;
+  /** The client's secret, e.g. `SecretValue.secretsManager('acme/client-secret')` (resolved at deploy). */
+  clientSecret: SecretValue;
+}
+
+export interface LandingPageProps {
+  /** config.json `appUrl`: the app, for "continue" buttons and the deep links of verify / sign-in. */
+  appUrl?: string;
+  /** config.json `passwordPolicy`: the pool's `Policies.PasswordPolicy`, checked on the reset form. */
+  passwordPolicy?: { MinimumLength?: number; RequireUppercase?: boolean; RequireLowercase?: boolean; RequireNumbers?: boolean; RequireSymbols?: boolean };
+  /**
+   * App clients with a secret: creates the SECRET_HASH endpoint (a function URL, auth NONE, that
+   * forwards the page's four unauthenticated calls with the hash added) and lists it in config.json.
+   */
+  secretClients?: SecretClient[];
+  /** The page's files. Default: the package's `dist/landing/site` (`npm run build`). */
+  siteDirectory?: string;
+}
+
+/**
+ * `LandingPage`: hosts the verification landing page (dist/landing/site) the relay's links open:
+ * a private S3 bucket (TLS only, public access blocked) behind a CloudFront distribution with
+ * origin access control, and a `config.json` written from the pool's region (and, optionally,
+ * the SECRET_HASH endpoint as a Lambda function URL for app clients that have a secret).
+ * `CognitoRelay` creates one with its `landingPage` prop and sets `LINK_BASE_URL` to `url`.
+ *
+ * @example
+ *   const page = new LandingPage(this, 'Verify', { appUrl: 'https://app.acme.example/' });
+ *   // LINK_BASE_URL = page.url
+ */
+export class LandingPage extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly distribution: cloudfront.Distribution;
+  /** The SECRET_HASH endpoint, when `secretClients` was given. */
+  readonly secretHashFunction: lambda.Function | undefined;
+  /** `https://<distribution domain>/`: the relay's `LINK_BASE_URL`. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: LandingPageProps = {}) {
+    super(scope, id);
+    const region = Stack.of(this).region;
+    this.bucket = new s3.Bucket(this, 'Site', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // The page's own headers (index.html also carries its Content-Security-Policy): no referrer,
+    // never framed, HSTS.
+    const headers = new cloudfront.ResponseHeadersPolicy(this, 'Headers', {
+      securityHeadersBehavior: {
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        contentTypeOptions: { override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: false, override: true },
+      },
+    });
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'cognito-relay verification landing page',
+      defaultRootObject: 'index.html',
+      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: headers,
+      },
+    });
+    const domain = this.distribution.distributionDomainName;
+    this.url = `https://${domain}/`;
+
+    const secretClients: Record<string, string> = {};
+    if (props.secretClients?.length) {
+      const logGroup = new logs.LogGroup(this, 'SecretHashLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.RETAIN });
+      // CLIENT_SECRETS as JSON, joined from parts so client ids and secrets may be deploy-time values.
+      const pairs = props.secretClients.map((client) => Fn.join('', ['"', client.clientId, '":"', client.clientSecret.unsafeUnwrap(), '"']));
+      // Its own role, allowed to write its log group and nothing else (no managed policy).
+      const role = new iam.Role(this, 'SecretHashRole', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: 'cognito-relay SECRET_HASH endpoint: writes its own logs, nothing else',
+      });
+      logGroup.grantWrite(role);
+      this.secretHashFunction = new lambda.Function(this, 'SecretHash', {
+        role,
+        description: 'cognito-relay landing page: forwards confirm/reset calls with SECRET_HASH',
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        handler: 'index.handler',
+        code: lambda.Code.fromAsset(defaultLandingAsset('secret-hash.zip')),
+        memorySize: 128,
+        timeout: Duration.seconds(10),
+        logGroup,
+        environment: { CLIENT_SECRETS: Fn.join('', ['{', Fn.join(',', pairs), '}']), ALLOWED_ORIGIN: `https://${domain}` },
+      });
+      // Auth NONE: the calls it forwards are Cognito's unauthenticated ones; it needs no IAM permission.
+      const functionUrl = this.secretHashFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+      for (const client of props.secretClients) secretClients[client.clientId] = functionUrl.url;
+    } else {
+      this.secretHashFunction = undefined;
+    }
+
+    const config = {
+      cognitoEndpoint: `https://cognito-idp.${region}.amazonaws.com/`,
+      ...(Object.keys(secretClients).length ? { secretClients } : {}),
+      ...(props.appUrl ? { appUrl: props.appUrl } : {}),
+      ...(props.passwordPolicy ? { passwordPolicy: props.passwordPolicy } : {}),
+    };
+    new s3deploy.BucketDeployment(this, 'Files', {
+      destinationBucket: this.bucket,
+      sources: [s3deploy.Source.asset(props.siteDirectory ?? defaultLandingAsset('site')), s3deploy.Source.jsonData('config.json', config)],
+      distribution: this.distribution,
+      memoryLimit: 256,
+    });
+  }
 }

@@ -29,3 +29,16 @@ export function defaultLambdaZip(): string {
   }
   return zip;
 }
+
+/** `dist/landing/site` (the verification landing page) or `dist/landing/secret-hash.zip` of this package. */
+export function defaultLandingAsset(name: 'site' | 'secret-hash.zip'): string {
+  const root = packageRoot(fileURLToPath(import.meta.url));
+  const path = root === undefined ? undefined : join(root, 'dist/landing', name);
+  if (path === undefined || !existsSync(path)) {
+    throw new Error(
+      `LandingPage: the landing page's build (${path ?? `dist/landing/${name} of the cognito-relay package`}) is missing. ` +
+        'In a checkout of the repository run `npm run build` first.',
+    );
+  }
+  return path;
+}

@@ -10,6 +10,7 @@
 import type { Context } from 'aws-lambda';
 import { bootstrap, type Bootstrapped } from '../core/bootstrap.ts';
 import { createLogger } from '../observability/logger.ts';
+import { stdoutLines } from '../observability/output.ts';
 
 const ready: Bootstrapped | Error = await bootstrap(process.env).catch((error: unknown) => {
   const failure = error instanceof Error ? error : new Error(String(error));
@@ -20,9 +21,15 @@ const ready: Bootstrapped | Error = await bootstrap(process.env).catch((error: u
 // Still init: first-use costs (KMS credentials, template compilation) paid here, not by the
 // first event.
 if (!(ready instanceof Error)) await ready.prime();
+stdoutLines.flush();
 
 export async function handler(event: unknown, context: Context): Promise<void> {
   if (ready instanceof Error) throw ready;
   ready.logger.addContext?.(context);
-  await ready.relay.handle(event, context);
+  try {
+    await ready.relay.handle(event, context);
+  } finally {
+    // The invocation's log and metric lines, in one write before Lambda may freeze the process.
+    stdoutLines.flush();
+  }
 }

@@ -110,6 +110,15 @@ const TEXT_ENCODINGS = [(v: string) => v, ...HTML_ESCAPES, jsonInner, jsonHtmlSa
  * each possibly inside HTML or a JSON string. Compared case-insensitively (`%2b` = `%2B`).
  */
 export function encodedForms(value: string): string[] {
+  // Every encoding above leaves these characters as they are: one form (codes are digits).
+  if (UNCHANGED_BY_ENCODINGS.test(value)) return [value.toLowerCase()];
+  return allEncodedForms(value);
+}
+
+const UNCHANGED_BY_ENCODINGS = /^[A-Za-z0-9._-]*$/;
+
+/** `encodedForms` without its shortcut: every encoding applied (exported for its test). */
+export function allEncodedForms(value: string): string[] {
   const forms = new Set<string>();
   for (const transport of TRANSPORT_ENCODINGS) {
     const sent = transport(value);

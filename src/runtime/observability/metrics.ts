@@ -8,6 +8,7 @@
  * inject `recordingMetrics()` to assert what was emitted.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { stdoutLines } from './output.ts';
 
 export const METRICS_NAMESPACE = 'CognitoRelay';
 
@@ -115,7 +116,10 @@ const quietAboutRollups = {
 export interface EmfOptions {
   namespace?: string;
   serviceName?: string;
-  /** Where each EMF JSON line goes; stdout (CloudWatch Logs on Lambda) by default. */
+  /**
+   * Where each EMF JSON line goes. By default stdout (CloudWatch Logs on Lambda), queued with the
+   * invocation's log lines and written with them in one write (output.ts).
+   */
   write?: (line: string) => void;
 }
 
@@ -132,7 +136,7 @@ export function createEmfMetrics(options: EmfOptions = {}): MetricsSink {
     serviceName: options.serviceName || 'cognito-relay',
     logger: quietAboutRollups,
   });
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const write = options.write ?? stdoutLines.write;
   let pending: MetricPoint[] = [];
 
   return {

@@ -28,6 +28,7 @@ import { SAMPLE_POOL_ID } from '../local/sample-events.ts';
 import { DEFAULT_BUNDLE, bundleStatus } from '../local/bundle.ts';
 import { createGallery, watchTemplates } from './gallery.ts';
 import type { CognitoLocalRelay } from '../local/cognito-local.ts';
+import type { LandingConfig } from '../../landing/serve.ts';
 import { startLambdaProcess, type InvocationError, type LambdaProcess, type LogLine } from '../local/lambda-process.ts';
 import { startLocalStack, type ChannelRoute, type Env, type LocalStack, type SandboxMode } from '../local/local-stack.ts';
 import { buildEvent, prepareScenario, type FireRequest } from '../local/scenario.ts';
@@ -94,6 +95,12 @@ export interface SandboxInfo {
   lastBuild?: { at: string; ok: boolean; message: string };
   /** The cognito-local emulator, once the first sign-up through it started it. */
   cognitoLocal?: CognitoLocalInfo;
+  /**
+   * The verification landing page the emails' links open (`LINK_BASE_URL`), served by this
+   * sandbox and wired to its cognito-local; absent when the sandbox listens on an address a
+   * link cannot use (plain http is accepted for loopback only).
+   */
+  landing?: { url: string };
 }
 
 export interface CognitoLocalInfo {
@@ -116,6 +123,8 @@ export interface CognitoLocalSignUp {
   invocation: { id: number; ok: boolean; error?: InvocationError } | undefined;
   /** The code read from the email the sandbox inbox received; absent when the mail went to a real provider. */
   code: string | undefined;
+  /** The verification link in that email (to the sandbox's landing page); absent without one. */
+  link: string | undefined;
   cognitoLocal: CognitoLocalInfo;
 }
 
@@ -127,6 +136,10 @@ export interface CognitoLocalSignUp {
 export interface SandboxCognitoLocal {
   signUp(request: { email: string; password: string }): Promise<CognitoLocalSignUp>;
   confirm(request: { email: string; code: string }): Promise<{ status: string | undefined }>;
+  /** cognito-local's `UserStatus` for the user (e.g. after the landing page confirmed it). */
+  status(request: { email: string }): Promise<{ status: string | undefined }>;
+  /** Starts cognito-local unless it runs (the landing page needs its endpoint). */
+  start(): Promise<CognitoLocalInfo>;
   /** Null until the first sign-up started it. */
   info(): CognitoLocalInfo | undefined;
 }
@@ -223,6 +236,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let queue: Promise<unknown> = Promise.resolve();
   let lastBuild: SandboxInfo['lastBuild'];
   let server: SandboxServer | undefined;
+  // config.json of the landing page: cognitoEndpoint is filled in once cognito-local runs.
+  const landingConfig: LandingConfig = {};
+  let landingUrl: string | undefined;
 
   const enqueue = <T>(work: () => Promise<T>): Promise<T> => {
     const next = queue.then(work);
@@ -262,6 +278,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       templates: { userDir: templatesDir, builtinDir },
       ...(lastBuild ? { lastBuild } : {}),
       ...(cognitoLocalInfo ? { cognitoLocal: cognitoLocalInfo } : {}),
+      ...(landingUrl ? { landing: { url: landingUrl } } : {}),
     };
   };
 
@@ -391,6 +408,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       };
       const local = await startCognitoLocalRelay({ stack, relay: { kind: 'invoke', invoke } });
       cognitoLocalInfo = { url: local.cognitoUrl, version: local.cognitoLocalVersion, userPoolId: local.userPoolId, clientId: local.clientId };
+      landingConfig.cognitoEndpoint = local.cognitoUrl;
       server?.broadcast('cognito-local', cognitoLocalInfo);
       options.onCognitoLocal?.(cognitoLocalInfo);
       return local;
@@ -420,11 +438,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const text = record?.emails[0]?.text ?? '';
       // cognito-local's codes are six digits.
       const code = /\b(\d{6})\b/.exec(text)?.[1];
+      const link = landingUrl ? text.split(/\s+/).find((word) => word.startsWith(`${landingUrl}#`)) : undefined;
       return {
         userSub,
         status: await local.userStatus(email),
         invocation: record ? { id: record.id, ok: record.ok, ...(record.error ? { error: record.error } : {}) } : undefined,
         code,
+        link,
         cognitoLocal: cognitoLocalInfo!,
       };
     },
@@ -433,6 +453,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await local.confirmSignUp(email, code);
       return { status: await local.userStatus(email) };
     },
+    async status({ email }) {
+      const local = await startCognitoLocal();
+      return { status: await local.userStatus(email) };
+    },
+    start: () => startCognitoLocal().then(() => cognitoLocalInfo!),
   };
 
   const stopWatching = watchTemplates([templatesDir, builtinDir], () => {
@@ -505,7 +530,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       port: options.port ?? DEFAULT_PORT,
       host: options.host ?? '127.0.0.1',
       rawEmail: (id) => stack.smtp.messages.find((m) => m.id === id)?.raw,
+      landingConfig,
     });
+    // The links in the emails open the landing page this server serves. Its port is known only
+    // now; the function has not started yet (it starts at the first call), so it gets the setting.
+    landingUrl = server.landingUrl;
+    if (landingUrl) await lambda.restart({ ...relay.env, LINK_BASE_URL: landingUrl });
+    else relay.notes.push('Emails carry no verification link: the sandbox listens on an address a link cannot use over http (use a loopback address or 0.0.0.0)');
   } catch (error) {
     stopWatching();
     await lambda.close();

@@ -10,13 +10,18 @@
  *   POST /api/clear             empty inbox    POST /api/restart        next call is a cold start
  *   POST /api/cognito-local/sign-up   SignUp through cognito-local (started at first use)
  *   POST /api/cognito-local/confirm   ConfirmSignUp with the delivered code
+ *   POST /api/cognito-local/status    the user's UserStatus in cognito-local
  *   GET  /api/events            SSE: invocation, message, templates, bundle, cleared, cognito-local
+ *   GET  /landing/…             the verification landing page the emails' links open (config.json
+ *                               points at cognito-local, started at the first request for it)
  *
  * Only its user may drive it. On a loopback address (the default), requests must come from this
  * machine and name a loopback Host (no DNS rebinding). Bound anywhere else (`--host 0.0.0.0`),
  * every request must carry the random access token printed at start (the printed links carry it;
  * the page then keeps it in a same-site cookie), in every mode. POSTs must be same-origin JSON
- * either way (a web page elsewhere cannot make the relay send mail).
+ * either way (a web page elsewhere cannot make the relay send mail). The landing page follows the
+ * same rules; off loopback its address carries the token in the path (`/landing/<token>/`), since
+ * the page fetches its config.json without cookies.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +41,7 @@ import type { Gallery } from './gallery.ts';
 import { listenOrExplain } from '../local/listen.ts';
 import type { FireRequest } from '../local/scenario.ts';
 import type { Sandbox } from './sandbox.ts';
+import { createLandingFetchHandler, type LandingConfig } from '../../landing/serve.ts';
 
 const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
 const MAX_BODY_BYTES = 256 * 1024;
@@ -75,6 +81,11 @@ export interface SandboxServer {
   origin: string;
   /** The access token, when the server is bound to a non-loopback address. */
   token: string | undefined;
+  /**
+   * The landing page's address (`LINK_BASE_URL`), e.g. `http://127.0.0.1:4580/landing/`; absent
+   * when bound to a non-loopback address other than 0.0.0.0 / ::, which links cannot use over http.
+   */
+  landingUrl: string | undefined;
   broadcast(event: string, data: unknown): void;
   close(): Promise<void>;
 }
@@ -87,6 +98,8 @@ export interface SandboxServerOptions {
   rawEmail(id: number): string | undefined;
   /** The access token to require off loopback. Default: 24 random bytes, base64url. */
   token?: string;
+  /** config.json of the landing page under /landing/ (read at each request). */
+  landingConfig?: LandingConfig;
 }
 
 const stringRecord = (field: string) =>
@@ -149,6 +162,9 @@ export const CognitoLocalConfirmSchema = v.object(
   { email: emailField, code: v.pipe(v.string('code is required'), v.trim(), v.nonEmpty('code is required')) },
   'email and code are required',
 );
+
+/** The body of `POST /api/cognito-local/status`. */
+const CognitoLocalStatusSchema = v.object({ email: emailField }, 'email is required');
 
 /** Validates `body` against `schema`; throws a 400 naming the first bad field. */
 function parseBody<S extends v.GenericSchema>(schema: S, body: unknown): v.InferOutput<S> {
@@ -213,7 +229,9 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     } else {
       const fromQuery = c.req.query('token');
       const bearer = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1];
-      const given = fromQuery ?? bearer ?? getCookie(c, cookieName());
+      // The landing page fetches config.json without cookies: its address carries the token.
+      const fromPath = c.req.path.startsWith('/landing/') ? c.req.path.split('/')[2] : undefined;
+      const given = fromQuery ?? bearer ?? fromPath ?? getCookie(c, cookieName());
       if (!sameToken(given, token)) {
         throw new HTTPException(401, { message: 'this sandbox needs its access token: open the link it printed at start (…/?token=…)' });
       }
@@ -294,8 +312,32 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     broadcast('restarted', {});
     return c.json({ ok: true });
   });
+  app.post('/api/cognito-local/status', async (c) => {
+    const body = parseBody(CognitoLocalStatusSchema, await readJson(c));
+    return c.json(await sandbox.cognitoLocal.status(body).catch(cognitoRefusal));
+  });
   app.all('/api/*', (c) => {
     throw new HTTPException(404, { message: `no route ${c.req.method} ${c.req.path}` });
+  });
+  const landingBase = token ? `/landing/${token}/` : '/landing/';
+  const landingConfig = options.landingConfig ?? {};
+  const landing = createLandingFetchHandler({ config: landingConfig, basePath: landingBase });
+  app.get(`${landingBase}config.json`, async (c) => {
+    // Codes are checked by cognito-local. Without an endpoint the page would send them to AWS:
+    // when cognito-local cannot start (not installed), it gets one here that refuses (404).
+    if (!landingConfig.cognitoEndpoint) {
+      const started = await sandbox.cognitoLocal.start().then(
+        () => true,
+        () => false,
+      );
+      if (!started) return c.json({ ...landingConfig, cognitoEndpoint: `${new URL(c.req.url).origin}${landingBase}cognito-local-is-not-running/` }, 200, { 'cache-control': 'no-cache', 'referrer-policy': 'no-referrer' });
+    }
+    return landing(c.req.raw) ?? c.notFound();
+  });
+  app.get('/landing/*', (c) => {
+    const answer = landing(c.req.raw);
+    if (!answer) throw new HTTPException(404, { message: `no page ${c.req.path}` });
+    return answer;
   });
   app.get('*', (c) => {
     const file = assets.get(pages[c.req.path] ?? c.req.path);
@@ -321,11 +363,13 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   port = (server.address() as AddressInfo).port;
   const urlHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;
   const origin = `http://${urlHost}:${port}`;
+  const landingUrl = isLoopbackAddress(urlHost) ? `${origin}${landingBase}` : undefined;
 
   return {
     url: token ? `${origin}/?token=${token}` : origin,
     origin,
     token,
+    landingUrl,
     broadcast,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { createScrubber, maskEmail, maskPhone, redactContacts, SCRUB_LIMIT } from '../../../src/runtime/observability/mask.ts';
+import { allEncodedForms, createScrubber, encodedForms, maskEmail, maskPhone, redactContacts, SCRUB_LIMIT } from '../../../src/runtime/observability/mask.ts';
 import { ProviderError } from '../../../src/runtime/errors.ts';
 
 const MB = 1024 * 1024;
@@ -141,5 +141,21 @@ describe('scrubber', () => {
       }),
     );
     assert.ok(ms < 1_000, `${ms.toFixed(1)} ms for six 1 MB bodies`);
+  });
+});
+
+describe('encoded forms', () => {
+  it('takes its one-form shortcut only where every encoding leaves the value unchanged', () => {
+    const safe = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-';
+    const samples = [...safe, '000000', '314159', 'Abc.def-ghi_jkl'];
+    for (let i = 0; i < 300; i += 1) {
+      samples.push(Array.from({ length: 1 + (i % 24) }, (_, j) => safe[(i * 7 + j * 13) % safe.length]).join(''));
+    }
+    for (const value of samples) assert.deepEqual(encodedForms(value), allEncodedForms(value), value);
+    // Characters some encoding changes take the full path.
+    for (const value of ['a~b', 'a%b', 'a b', 'a@b.co', "it's", 'P@ss<w>rd!']) {
+      assert.deepEqual(encodedForms(value), allEncodedForms(value), value);
+      assert.ok(allEncodedForms(value).length > 1, value);
+    }
   });
 });

@@ -61,6 +61,7 @@ locals {
     var.sms == null ? {} : { SMS_PROVIDERS = join(",", var.sms.providers) },
     var.app_name == null ? {} : { APP_NAME = var.app_name },
     var.default_locale == null ? {} : { DEFAULT_LOCALE = var.default_locale },
+    var.link_base_url == null ? {} : { LINK_BASE_URL = var.link_base_url },
     local.idempotency_table_name == null ? {} : { IDEMPOTENCY_TABLE = local.idempotency_table_name },
     local.delivery_settings,
     var.settings,
@@ -398,7 +399,7 @@ resource "aws_lambda_function" "this" {
     }
     precondition {
       condition = length(setintersection(keys(var.settings), [
-        "KMS_KEY_ARN", "EMAIL_PROVIDERS", "EMAIL_FROM", "EMAIL_FROM_NAME", "EMAIL_REPLY_TO", "SMS_PROVIDERS", "APP_NAME", "DEFAULT_LOCALE", "IDEMPOTENCY_TABLE",
+        "KMS_KEY_ARN", "EMAIL_PROVIDERS", "EMAIL_FROM", "EMAIL_FROM_NAME", "EMAIL_REPLY_TO", "SMS_PROVIDERS", "APP_NAME", "DEFAULT_LOCALE", "LINK_BASE_URL", "IDEMPOTENCY_TABLE",
         "MAX_ATTEMPTS", "ATTEMPT_TIMEOUT_MS", "UNKNOWN_OUTCOME_RESENDS", "CIRCUIT_BREAKER_THRESHOLD", "CIRCUIT_BREAKER_COOLDOWN_MS", "SMS_ALLOWED_COUNTRIES", "SMS_MAX_PER_NUMBER_PER_HOUR",
       ])) == 0
       error_message = "settings may not override variables the module sets itself; use the module's own inputs (delivery, sms, idempotency…)."

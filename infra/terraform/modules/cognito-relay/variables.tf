@@ -197,6 +197,12 @@ variable "settings" {
   }
 }
 
+variable "link_base_url" {
+  description = "LINK_BASE_URL: the verification landing page the emails link to (docs/links.md), e.g. module.landing_page.link_base_url. Null: codes only."
+  type        = string
+  default     = null
+}
+
 variable "app_name" {
   description = "APP_NAME shown in the default templates."
   type        = string

@@ -429,8 +429,16 @@ async function busy(button, text, work) {
   }
 }
 
+let lastLink;
+
 function showUserStatus(status, invocation) {
   const local = state.cognitoLocal;
+  // The email's link opens the sandbox's landing page, whose click confirms in cognito-local.
+  const link = lastLink && status !== 'CONFIRMED'
+    ? h('p', { class: 'cl-link' }, 'Or click through as the user would: ',
+      h('a', { href: lastLink, target: '_blank', rel: 'noopener noreferrer', id: 'cl-link' }, 'open the link from the email'),
+      ', confirm there, then ', h('button', { type: 'button', class: 'button cl-button', id: 'cl-refresh' }, 'check the status'), '.')
+    : null;
   clear($('#cl-result'),
     invocation && !invocation.ok ? h('p', { class: 'callout callout-bad', id: 'cl-error' },
       `cognito-local created the user, but the function failed: ${invocation.error?.name ?? 'Error'}: ${invocation.error?.message ?? ''}. `,
@@ -438,6 +446,7 @@ function showUserStatus(status, invocation) {
     h('div', { class: 'cl-status' },
       h('span', {}, 'Status in cognito-local'),
       h('span', { class: `pill ${status === 'CONFIRMED' ? 'pill-ok' : 'pill-warn'}`, id: 'cl-status' }, status ?? 'unknown')),
+    link,
     local ? h('p', { class: 'cl-endpoint' }, `cognito-local ${local.version} at `, h('code', { id: 'cl-endpoint' }, local.url), ` · pool `, h('code', {}, local.userPoolId), ` · client `, h('code', {}, local.clientId)) : null);
 }
 
@@ -449,12 +458,20 @@ function signUpThroughCognitoLocal() {
     renderEnv();
     $('#cl-confirm-box').hidden = false;
     $('#cl-code').value = result.code ?? '';
+    lastLink = result.link;
     $('#cl-code-hint').textContent = result.code
       ? 'Read from the email in the inbox. Change it to see a wrong code refused.'
       : result.invocation?.ok ? 'Sent through your provider: type the code from the message.' : 'No code was delivered.';
     showUserStatus(result.status, result.invocation);
     if (result.invocation) selected = `inv-${result.invocation.id}`;
     await refresh();
+  });
+}
+
+function refreshUserStatus() {
+  return busy($('#cl-refresh'), 'Checking…', async () => {
+    const result = await api('/api/cognito-local/status', { email: $('#cl-email').value.trim() });
+    showUserStatus(result.status);
   });
 }
 
@@ -483,6 +500,9 @@ async function main() {
     void signUpThroughCognitoLocal();
   });
   $('#cl-confirm').addEventListener('click', () => void confirmThroughCognitoLocal());
+  $('#cl-result').addEventListener('click', (event) => {
+    if (event.target instanceof Element && event.target.closest('#cl-refresh')) void refreshUserStatus();
+  });
   // Enter in the code field confirms (the form's own Enter would sign up again).
   $('#cl-code').addEventListener('keydown', (event) => {
     if (event.key !== 'Enter' || event.ctrlKey || event.metaKey) return;

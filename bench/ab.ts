@@ -1,0 +1,93 @@
+/**
+ * A/B of two builds of the handler on the warm path, the way `npm run bench` compares the relay
+ * with the walkthrough: two long-lived children (bench/children/warm.mjs), batches of 10 calls
+ * alternated between them in interleaved rounds, against the same loopback KMS and SendGrid
+ * stand-ins. Reports per-round p50 ratios (B / A) and CPU per call, so a change worth a few
+ * percent can be told apart from machine load.
+ *
+ * Run: `node --import tsx bench/ab.ts <A/index.mjs> <B/index.mjs> [--calls 2000] [--rounds 10]`.
+ */
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startKmsStandIn } from '../src/tools/local/kms-standin.ts';
+import { encryptCognitoCode } from '../src/tools/local/cognito-encrypt.ts';
+import { sampleEvent, SAMPLE_POOL_ID } from '../src/tools/local/sample-events.ts';
+import { startSendGridStandIn } from './sendgrid-standin.ts';
+import { percentile, spread, startWarm } from './measure.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values: options, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { calls: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '10' } },
+});
+const [bundleA, bundleB] = positionals;
+if (!bundleA || !bundleB) throw new Error('usage: bench/ab.ts <A/index.mjs> <B/index.mjs>');
+const calls = Number(options.calls);
+const rounds = Number(options.rounds);
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const kms = await startKmsStandIn({ region: 'eu-west-1' });
+const keyArn = kms.createKey();
+const sendgrid = await startSendGridStandIn();
+const work = mkdtempSync(join(tmpdir(), 'cognito-relay-ab-'));
+try {
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDBENCH';
+  process.env.AWS_SECRET_ACCESS_KEY = 'bench-secret';
+  const events: unknown[] = [];
+  for (let i = 0; i < 20; i += 1) {
+    const ciphertext = await encryptCognitoCode({ plaintext: String(randomInt(100000, 1000000)), keyArn, userPoolId: SAMPLE_POOL_ID, kmsEndpoint: kms.url, region: 'eu-west-1' });
+    events.push(sampleEvent({ triggerSource: 'CustomEmailSender_SignUp', code: ciphertext }));
+  }
+  const eventsFile = join(work, 'events.json');
+  writeFileSync(eventsFile, JSON.stringify(events));
+  // The bench's project environment (bench/run.ts).
+  const env = {
+    PATH: process.env.PATH,
+    NODE_NO_WARNINGS: '1',
+    AWS_LAMBDA_FUNCTION_NAME: 'cognito-relay-bench',
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+    AWS_SECRET_ACCESS_KEY: 'bench-secret',
+    AWS_ENDPOINT_URL_KMS: kms.url,
+    KMS_KEY_ARN: keyArn,
+    EMAIL_PROVIDER: 'sendgrid',
+    EMAIL_FROM: 'no-reply@example.com',
+    APP_NAME: 'Example',
+    SENDGRID_API_KEY: 'SG.bench-project',
+    SENDGRID_BASE_URL: sendgrid.url,
+  };
+  const child = join(root, 'bench/children/warm.mjs');
+  const sides = { A: await startWarm(child, 'project', bundleA, eventsFile, env), B: await startWarm(child, 'project', bundleB, eventsFile, env) };
+  for (const side of Object.values(sides)) await side.run(200, 0);
+  const perRound = Math.ceil(calls / rounds);
+  const ratios: number[] = [];
+  const p50s = { A: [] as number[], B: [] as number[] };
+  let offset = 0;
+  for (let round = 0; round < rounds; round += 1) {
+    const latencies = { A: [] as number[], B: [] as number[] };
+    for (let done = 0; done < perRound; done += 10) {
+      const order = (done / 10 + round) % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const);
+      for (const side of order) latencies[side].push(...(await sides[side].run(10, offset)));
+      offset += 10;
+    }
+    p50s.A.push(percentile(latencies.A, 50));
+    p50s.B.push(percentile(latencies.B, 50));
+    ratios.push(percentile(latencies.B, 50) / percentile(latencies.A, 50));
+  }
+  const reports = { A: await sides.A.report(), B: await sides.B.report() };
+  await Promise.all([sides.A.exit(), sides.B.exit()]);
+  const fmt = (s: { median: number; min: number; max: number }, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+  const cpu = (side: 'A' | 'B') => reports[side].cpuMs / reports[side].latencies.length;
+  console.log(`| | A | B | B / A |\n|---|---|---|---|`);
+  console.log(`| warm p50, ms, median of ${rounds} interleaved rounds (min–max) | ${fmt(spread(p50s.A))} | ${fmt(spread(p50s.B))} | ${fmt(spread(ratios), 3)} |`);
+  console.log(`| CPU per call (incl. the 200 warm-up calls), ms | ${cpu('A').toFixed(3)} | ${cpu('B').toFixed(3)} | ${(cpu('B') / cpu('A')).toFixed(3)} |`);
+} finally {
+  await Promise.all([kms.close(), sendgrid.close()]);
+  rmSync(work, { recursive: true, force: true });
+}
