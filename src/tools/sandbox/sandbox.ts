@@ -215,11 +215,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const profiles = readSandboxProfiles(userEnv);
   // Locally every profile of relay.config.json delivers to the inboxes, whatever its chain, and
   // app client ids a route names as ${VARIABLE} get a local stand-in value unless set.
-  const lambda: LambdaProcess = startLambdaProcess({
-    bundle,
-    env: mode === 'local' ? { ...relay.env, ...profiles?.references, RELAY_PROFILE_PROVIDERS: 'environment' } : relay.env,
-    timeoutMs,
-  });
+  const lambdaEnv = mode === 'local' ? { ...relay.env, ...profiles?.references, RELAY_PROFILE_PROVIDERS: 'environment' } : relay.env;
+  const lambda: LambdaProcess = startLambdaProcess({ bundle, env: lambdaEnv, timeoutMs });
   const gallery = createGallery({
     userDir: templatesDir,
     builtinDir,
@@ -535,7 +532,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // The links in the emails open the landing page this server serves. Its port is known only
     // now; the function has not started yet (it starts at the first call), so it gets the setting.
     landingUrl = server.landingUrl;
-    if (landingUrl) await lambda.restart({ ...relay.env, LINK_BASE_URL: landingUrl });
+    if (landingUrl) await lambda.restart({ ...lambdaEnv, LINK_BASE_URL: landingUrl });
     else relay.notes.push('Emails carry no verification link: the sandbox listens on an address a link cannot use over http (use a loopback address or 0.0.0.0)');
   } catch (error) {
     stopWatching();
