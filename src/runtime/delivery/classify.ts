@@ -10,8 +10,8 @@
  * provider can still deliver. When in doubt we fail over: a second rejection costs one request,
  * a lost code costs a user.
  *
- * Providers own the recipient decision because only they know their codes; see
- * providers/shared/refine.ts (`aboutRecipient`).
+ * Providers own the recipient decision because only they know their codes: each provider's file
+ * sets `recipient` on the ProviderError it builds from the answer it read.
  */
 import { ProviderError } from '../errors.ts';
 

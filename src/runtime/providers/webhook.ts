@@ -17,7 +17,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import * as v from 'valibot';
 import { httpFailure, request, type FetchLike, type HttpProfile } from './http.ts';
-import { required } from './shared/settings.ts';
+import { required } from './common/settings.ts';
 import type { Delivered, Message, ProviderDefinition, SendContext, SettingSpec } from './types.ts';
 import type { Channel } from '../cognito/triggers.ts';
 

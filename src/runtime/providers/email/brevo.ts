@@ -18,8 +18,8 @@
 import * as v from 'valibot';
 import { baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
 import { ProviderError } from '../../errors.ts';
-import { uuidFromKey } from '../shared/idempotency.ts';
-import { baseUrlSetting, required } from '../shared/settings.ts';
+import { uuidFromKey } from '../common/idempotency.ts';
+import { baseUrlSetting, required } from '../common/settings.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface BrevoOptions {

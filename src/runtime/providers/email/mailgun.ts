@@ -15,8 +15,8 @@
  */
 import * as v from 'valibot';
 import { basicAuth, baseUrl, httpFailure, request, type FetchLike, type HttpAnswer, type HttpProfile, type Wait } from '../http.ts';
-import { formatMailbox } from '../shared/address.ts';
-import { baseUrlSetting, required } from '../shared/settings.ts';
+import { formatMailbox } from '../common/address.ts';
+import { baseUrlSetting, required } from '../common/settings.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface MailgunOptions {

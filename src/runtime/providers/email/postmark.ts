@@ -19,8 +19,8 @@
  */
 import * as v from 'valibot';
 import { baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
-import { formatMailbox } from '../shared/address.ts';
-import { baseUrlSetting, required } from '../shared/settings.ts';
+import { formatMailbox } from '../common/address.ts';
+import { baseUrlSetting, required } from '../common/settings.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface PostmarkOptions {

@@ -15,9 +15,9 @@
  */
 import * as v from 'valibot';
 import { baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
-import { formatMailbox } from '../shared/address.ts';
-import { baseUrlSetting, required } from '../shared/settings.ts';
-import { flattenVariables, tagSafe } from '../shared/variables.ts';
+import { formatMailbox } from '../common/address.ts';
+import { baseUrlSetting, required } from '../common/settings.ts';
+import { flattenVariables, tagSafe } from '../common/variables.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface ResendOptions {

@@ -16,10 +16,10 @@
  */
 import * as v from 'valibot';
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import { awsClientConfig, awsProviderError } from '../shared/aws.ts';
-import { formatMailbox } from '../shared/address.ts';
-import { optional, optionalUrl } from '../shared/settings.ts';
-import { tagSafe } from '../shared/variables.ts';
+import { awsClientConfig, awsProviderError } from '../common/aws.ts';
+import { formatMailbox } from '../common/address.ts';
+import { optional, optionalUrl } from '../common/settings.ts';
+import { tagSafe } from '../common/variables.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface SesOptions {

@@ -15,7 +15,7 @@ import * as v from 'valibot';
 import Mail from 'nodemailer/lib/mailer/index.js';
 import SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { ProviderError } from '../../errors.ts';
-import { required } from '../shared/settings.ts';
+import { required } from '../common/settings.ts';
 import type { EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface SmtpOptions {

@@ -21,7 +21,7 @@
 import * as v from 'valibot';
 import { ProviderError } from '../../errors.ts';
 import { baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
-import { baseUrlSetting, required } from '../shared/settings.ts';
+import { baseUrlSetting, required } from '../common/settings.ts';
 import type { EmailMessage, EmailProvider, ProviderDefinition } from '../types.ts';
 
 export interface SparkPostOptions {

@@ -16,8 +16,8 @@
  */
 import * as v from 'valibot';
 import { baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
-import { optional, required } from '../shared/settings.ts';
-import { flattenVariables, tagSafe } from '../shared/variables.ts';
+import { optional, required } from '../common/settings.ts';
+import { flattenVariables, tagSafe } from '../common/variables.ts';
 import type { ProviderDefinition, SmsMessage, SmsProvider } from '../types.ts';
 
 export interface BirdOptions {

@@ -20,8 +20,8 @@ import {
   SendTextMessageCommand,
   type SendTextMessageCommandInput,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { awsClientConfig, awsProviderError } from '../shared/aws.ts';
-import { optional, optionalUrl } from '../shared/settings.ts';
+import { awsClientConfig, awsProviderError } from '../common/aws.ts';
+import { optional, optionalUrl } from '../common/settings.ts';
 import type { ProviderDefinition, SmsMessage, SmsProvider } from '../types.ts';
 
 export interface EumOptions {

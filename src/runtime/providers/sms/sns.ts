@@ -15,8 +15,8 @@
  */
 import * as v from 'valibot';
 import { PublishCommand, SNSClient, type MessageAttributeValue, type PublishCommandInput } from '@aws-sdk/client-sns';
-import { awsClientConfig, awsProviderError } from '../shared/aws.ts';
-import { optional, optionalUrl } from '../shared/settings.ts';
+import { awsClientConfig, awsProviderError } from '../common/aws.ts';
+import { optional, optionalUrl } from '../common/settings.ts';
 import type { ProviderDefinition, SmsMessage, SmsProvider } from '../types.ts';
 
 export interface SnsOptions {

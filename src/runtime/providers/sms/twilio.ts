@@ -19,7 +19,7 @@
  */
 import * as v from 'valibot';
 import { basicAuth, baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
-import { baseUrlSetting, optional, required } from '../shared/settings.ts';
+import { baseUrlSetting, optional, required } from '../common/settings.ts';
 import type { ProviderDefinition, SmsMessage, SmsProvider } from '../types.ts';
 
 export interface TwilioOptions {

@@ -17,7 +17,7 @@
 import * as v from 'valibot';
 import { ProviderError } from '../../errors.ts';
 import { basicAuth, baseUrl, httpFailure, request, type FetchLike, type HttpProfile } from '../http.ts';
-import { baseUrlSetting, required } from '../shared/settings.ts';
+import { baseUrlSetting, required } from '../common/settings.ts';
 import type { ProviderDefinition, SmsMessage, SmsProvider } from '../types.ts';
 
 export interface VonageOptions {
