@@ -33,7 +33,10 @@ export interface ChromiumLaunch {
 export async function chromiumLaunchOptions(): Promise<ChromiumLaunch> {
   if (existsSync(SYSTEM_CHROMIUM)) return { executablePath: SYSTEM_CHROMIUM, args: QUIET_ARGS, source: 'system' };
   const { default: packaged } = await import('@sparticuz/chromium');
-  // Its own flags fit a serverless sandbox (single process, no zygote); ours keep it off the network.
-  const args = [...new Set([...packaged.args, ...QUIET_ARGS])];
-  return { executablePath: await packaged.executablePath(), args, source: '@sparticuz/chromium' };
+  // Its own flags are for a Lambda sandbox: `--single-process` (closing the last page ends the
+  // browser, and two test files at once hang), `--disable-web-security` (the tests check origins).
+  // Here it runs as an ordinary headless Chromium: our flags plus its software GL.
+  const gl = packaged.args.filter((arg) => /^--(?:use-gl|use-angle|enable-unsafe-swiftshader|font-render-hinting)/.test(arg));
+  const executablePath = await packaged.executablePath();
+  return { executablePath, args: [...QUIET_ARGS, ...gl], source: '@sparticuz/chromium' };
 }
