@@ -7,15 +7,13 @@
  *
  * Run: `node --import tsx bench/ab.ts <A/index.mjs> <B/index.mjs> [--calls 2000] [--rounds 10]`.
  */
-import { randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startKmsStandIn } from '../src/tools/local/kms-standin.ts';
-import { encryptCognitoCode } from '../src/tools/local/cognito-encrypt.ts';
-import { sampleEvent, SAMPLE_POOL_ID } from '../src/tools/local/sample-events.ts';
+import { lambdaEnv, projectSettings, writeSignUpEvents } from './scenario.ts';
 import { startSendGridStandIn } from './sendgrid-standin.ts';
 import { percentile, spread, startWarm } from './measure.ts';
 
@@ -37,31 +35,8 @@ const work = mkdtempSync(join(tmpdir(), 'cognito-relay-ab-'));
 try {
   process.env.AWS_ACCESS_KEY_ID = 'AKIDBENCH';
   process.env.AWS_SECRET_ACCESS_KEY = 'bench-secret';
-  const events: unknown[] = [];
-  for (let i = 0; i < 20; i += 1) {
-    const ciphertext = await encryptCognitoCode({ plaintext: String(randomInt(100000, 1000000)), keyArn, userPoolId: SAMPLE_POOL_ID, kmsEndpoint: kms.url, region: 'eu-west-1' });
-    events.push(sampleEvent({ triggerSource: 'CustomEmailSender_SignUp', code: ciphertext }));
-  }
-  const eventsFile = join(work, 'events.json');
-  writeFileSync(eventsFile, JSON.stringify(events));
-  // The bench's project environment (bench/run.ts).
-  const env = {
-    PATH: process.env.PATH,
-    NODE_NO_WARNINGS: '1',
-    AWS_LAMBDA_FUNCTION_NAME: 'cognito-relay-bench',
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
-    AWS_SECRET_ACCESS_KEY: 'bench-secret',
-    AWS_ENDPOINT_URL_KMS: kms.url,
-    KMS_KEY_ARN: keyArn,
-    EMAIL_PROVIDER: 'sendgrid',
-    EMAIL_FROM: 'no-reply@example.com',
-    APP_NAME: 'Example',
-    SENDGRID_API_KEY: 'SG.bench-project',
-    SENDGRID_BASE_URL: sendgrid.url,
-  };
+  const { file: eventsFile } = await writeSignUpEvents(work, 20, { url: kms.url, keyArn });
+  const env = { ...lambdaEnv(kms.url), ...projectSettings(keyArn, sendgrid.url), SENDGRID_API_KEY: 'SG.bench-project' };
   const child = join(root, 'bench/children/warm.mjs');
   const sides = { A: await startWarm(child, 'project', bundleA, eventsFile, env), B: await startWarm(child, 'project', bundleB, eventsFile, env) };
   for (const side of Object.values(sides)) await side.run(200, 0);

@@ -20,15 +20,13 @@
  * calls per side, default 400), --warm-rounds N (default 8), --no-build, --out <file>.
  */
 import { spawnSync } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startKmsStandIn } from '../src/tools/local/kms-standin.ts';
-import { encryptCognitoCode } from '../src/tools/local/cognito-encrypt.ts';
-import { sampleEvent, SAMPLE_POOL_ID } from '../src/tools/local/sample-events.ts';
+import { lambdaEnv, projectSettings, writeSignUpEvents } from './scenario.ts';
 import { prepareBaseline } from './baseline.ts';
 import { startSendGridStandIn } from './sendgrid-standin.ts';
 import { startSecretsManagerStandIn } from './secrets-manager-standin.ts';
@@ -80,50 +78,16 @@ try {
   log('encrypting Cognito-format codes through the KMS stand-in…');
   process.env.AWS_ACCESS_KEY_ID = 'AKIDBENCH';
   process.env.AWS_SECRET_ACCESS_KEY = 'bench-secret';
-  const codes: string[] = [];
-  const events: unknown[] = [];
-  for (let i = 0; i < 40; i += 1) {
-    const code = String(randomInt(100000, 1000000));
-    codes.push(code);
-    const ciphertext = await encryptCognitoCode({ plaintext: code, keyArn, userPoolId: SAMPLE_POOL_ID, kmsEndpoint: kms.url, region: 'eu-west-1' });
-    events.push(sampleEvent({ triggerSource: 'CustomEmailSender_SignUp', code: ciphertext }));
-  }
-  const eventsFile = join(work, 'events.json');
-  writeFileSync(eventsFile, JSON.stringify(events));
-
-  // What Lambda puts in every function's environment (the relay emits its EMF metrics when it
-  // sees AWS_LAMBDA_FUNCTION_NAME, as on Lambda). Same for both sides.
-  const common = {
-    PATH: process.env.PATH,
-    NODE_NO_WARNINGS: '1',
-    AWS_LAMBDA_FUNCTION_NAME: 'cognito-relay-bench',
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
-    AWS_SECRET_ACCESS_KEY: 'bench-secret',
-    AWS_ENDPOINT_URL_KMS: kms.url,
-  };
+  const { file: eventsFile, codes } = await writeSignUpEvents(work, 40, { url: kms.url, keyArn });
+  const common = lambdaEnv(kms.url);
   const env = {
-    project: {
-      ...common,
-      KMS_KEY_ARN: keyArn,
-      EMAIL_PROVIDER: 'sendgrid',
-      EMAIL_FROM: 'no-reply@example.com',
-      APP_NAME: 'Example',
-      SENDGRID_API_KEY: 'SG.bench-project',
-      SENDGRID_BASE_URL: sendgrid.url,
-    },
+    project: { ...common, ...projectSettings(keyArn, sendgrid.url), SENDGRID_API_KEY: 'SG.bench-project' },
     // Same deployment, key as SENDGRID_API_KEY_SECRET_ARN (how the infra templates pass it).
     projectSecret: {
       ...common,
-      KMS_KEY_ARN: keyArn,
-      EMAIL_PROVIDER: 'sendgrid',
-      EMAIL_FROM: 'no-reply@example.com',
-      APP_NAME: 'Example',
+      ...projectSettings(keyArn, sendgrid.url),
       SENDGRID_API_KEY_SECRET_ARN: sendGridSecretArn,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
-      SENDGRID_BASE_URL: sendgrid.url,
     },
     baseline: { ...common, KEY_ID: keyArn, SENDGRID_API_KEY: 'SG.bench-baseline', SENDGRID_BASE_URL: sendgrid.url },
     bare: { ...common },
