@@ -109,3 +109,10 @@ export function describeError(error: unknown): string {
 export function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
+
+/** The options every command that reads or changes a user pool takes (attach, detach, doctor). */
+export const POOL_ARGS = {
+  'user-pool-id': { type: 'string', valueHint: 'id', description: 'the pool, e.g. eu-west-1_AbCdEf123' },
+  region: { type: 'string', valueHint: 'region', description: "defaults to the pool ID's region" },
+  'endpoint-url': { type: 'string', valueHint: 'url', description: 'Cognito endpoint (tests, emulators)' },
+} as const;

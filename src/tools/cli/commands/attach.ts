@@ -39,6 +39,7 @@ import {
   resolveRegion,
   type AwsClients,
   type CommandIo,
+  POOL_ARGS,
 } from '../aws-clients.ts';
 import { defineCliCommand, parseCommandLine, renderCommandUsage } from '../terminal.ts';
 
@@ -47,15 +48,13 @@ export const describe = 'Wire the relay into an existing user pool, keeping ever
 export const command = defineCliCommand({
   meta: { name: 'attach', description: describe },
   args: {
-    'user-pool-id': { type: 'string', valueHint: 'id', description: 'the pool, e.g. eu-west-1_AbCdEf123' },
+    ...POOL_ARGS,
     function: { type: 'string', valueHint: 'arn', description: "the relay's Lambda function ARN" },
     'kms-key': { type: 'string', valueHint: 'arn', description: 'the symmetric KMS key ARN Cognito encrypts codes with' },
     'email-only': { type: 'boolean', default: false, description: 'set CustomEmailSender only' },
     'sms-only': { type: 'boolean', default: false, description: 'set CustomSMSSender only' },
     'dry-run': { type: 'boolean', default: false, description: 'show exactly what would change, change nothing' },
     'skip-permission-check': { type: 'boolean', default: false, description: "do not read the function's resource policy (lambda:GetPolicy)" },
-    region: { type: 'string', valueHint: 'region', description: "defaults to the pool ID's region" },
-    'endpoint-url': { type: 'string', valueHint: 'url', description: 'Cognito endpoint (tests, emulators)' },
   },
   usage: { synopsis: '--user-pool-id <id> --function <lambda-arn> --kms-key <key-arn> [options]' },
   run: (args, io) => run(args, io),

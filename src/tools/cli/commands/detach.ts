@@ -5,7 +5,7 @@
  */
 import { UpdateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { currentState, detachSenders, diffPaths, formatDiff, PoolConfigError, requestState, toUpdateInput } from '../pool-config.ts';
-import { createClients, describeError, destroyClients, Progress, resolveRegion, type CommandIo } from '../aws-clients.ts';
+import { createClients, describeError, destroyClients, POOL_ARGS, Progress, resolveRegion, type CommandIo } from '../aws-clients.ts';
 import { defineCliCommand, parseCommandLine, renderCommandUsage } from '../terminal.ts';
 import { confirm, readPool } from './attach.ts';
 
@@ -14,13 +14,11 @@ export const describe = "Remove the relay's custom senders from a user pool, kee
 export const command = defineCliCommand({
   meta: { name: 'detach', description: describe },
   args: {
-    'user-pool-id': { type: 'string', valueHint: 'id', description: 'the pool, e.g. eu-west-1_AbCdEf123' },
+    ...POOL_ARGS,
     function: { type: 'string', valueHint: 'arn', description: 'only remove senders that point at this function (recommended)' },
     'email-only': { type: 'boolean', default: false, description: 'remove CustomEmailSender only' },
     'sms-only': { type: 'boolean', default: false, description: 'remove CustomSMSSender only' },
     'dry-run': { type: 'boolean', default: false, description: 'show exactly what would change, change nothing' },
-    region: { type: 'string', valueHint: 'region', description: "defaults to the pool ID's region" },
-    'endpoint-url': { type: 'string', valueHint: 'url', description: 'Cognito endpoint (tests, emulators)' },
   },
   usage: { synopsis: '--user-pool-id <id> [options]' },
   run: (args, io) => run(args, io),

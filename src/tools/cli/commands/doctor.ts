@@ -16,6 +16,7 @@ import {
   resolveRegion,
   type AwsClients,
   type CommandIo,
+  POOL_ARGS,
 } from '../aws-clients.ts';
 import { defineCliCommand, parseCommandLine, renderCommandUsage } from '../terminal.ts';
 import { readInvokePermission, readPool } from './attach.ts';
@@ -25,9 +26,7 @@ export const describe = "Check a user pool's custom sender wiring end to end and
 export const command = defineCliCommand({
   meta: { name: 'doctor', description: describe },
   args: {
-    'user-pool-id': { type: 'string', valueHint: 'id', description: 'the pool, e.g. eu-west-1_AbCdEf123' },
-    region: { type: 'string', valueHint: 'region', description: "defaults to the pool ID's region" },
-    'endpoint-url': { type: 'string', valueHint: 'url', description: 'Cognito endpoint (tests, emulators)' },
+    ...POOL_ARGS,
   },
   usage: {
     synopsis: '--user-pool-id <id> [options]',
