@@ -62,10 +62,13 @@ export function destroyClients(clients: AwsClients): void {
 
 /**
  * The region to talk to: `--region`, else the one a pool ID starts with (`eu-west-1_AbC…`), else
- * `AWS_REGION` / `AWS_DEFAULT_REGION`.
+ * `AWS_REGION` / `AWS_DEFAULT_REGION`. When none is known it says so on stderr and returns undefined
+ * (the command then exits 2).
  */
-export function resolveRegion(flag: string | undefined, userPoolId: string, env: CommandIo['env']): string | undefined {
-  return flag ?? /^([a-z0-9-]+)_/.exec(userPoolId)?.[1] ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
+export function resolveRegion(flag: string | undefined, userPoolId: string, io: CommandIo): string | undefined {
+  const region = flag ?? /^([a-z0-9-]+)_/.exec(userPoolId)?.[1] ?? io.env['AWS_REGION'] ?? io.env['AWS_DEFAULT_REGION'];
+  if (!region) io.stderr.write('Cannot tell the region: pass --region or set AWS_REGION\n');
+  return region;
 }
 
 /** `✓ step` / `✗ step` / `! step` lines, plus `→ step…` before a call that may take a moment. */

@@ -84,11 +84,8 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     return 2;
   }
   const senders = { email: !parsed['sms-only'], sms: !parsed['email-only'] };
-  const region = resolveRegion(parsed.region, userPoolId, io.env);
-  if (!region) {
-    io.stderr.write('Cannot tell the region: pass --region or set AWS_REGION\n');
-    return 2;
-  }
+  const region = resolveRegion(parsed.region, userPoolId, io);
+  if (!region) return 2;
 
   const progress = new Progress(io);
   progress.line(`cognito-relay attach: pool ${userPoolId}${parsed['dry-run'] ? ' (dry run)' : ''}`);

@@ -40,11 +40,8 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     io.stderr.write(`--email-only and --sms-only exclude each other (give neither for both)\n\n${USAGE}`);
     return 2;
   }
-  const region = resolveRegion(parsed.region, userPoolId, io.env);
-  if (!region) {
-    io.stderr.write('Cannot tell the region: pass --region or set AWS_REGION\n');
-    return 2;
-  }
+  const region = resolveRegion(parsed.region, userPoolId, io);
+  if (!region) return 2;
 
   const progress = new Progress(io);
   progress.line(`cognito-relay detach: pool ${userPoolId}${parsed['dry-run'] ? ' (dry run)' : ''}`);

@@ -70,11 +70,8 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     io.stderr.write(`Missing --user-pool-id\n\n${USAGE}`);
     return 2;
   }
-  const region = resolveRegion(parsed.region, userPoolId, io.env);
-  if (!region) {
-    io.stderr.write('Cannot tell the region: pass --region or set AWS_REGION\n');
-    return 2;
-  }
+  const region = resolveRegion(parsed.region, userPoolId, io);
+  if (!region) return 2;
 
   const progress = new Progress(io);
   progress.line(`cognito-relay doctor: pool ${userPoolId}`);
