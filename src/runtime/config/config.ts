@@ -299,7 +299,7 @@ function hostedTemplatesSchema(configured: ProviderDefinition[], known: Readonly
         { json: dataset.value.bundled, source: BUNDLED_TEMPLATES_SOURCE },
         { json: dataset.value.env, source: 'PROVIDER_TEMPLATES' },
       ];
-      const loaded = loadHostedTemplates(sources, undefined, {
+      const loaded = loadHostedTemplates(sources, {
         configured: new Map(configured.map((d) => [d.name, d.hostedTemplateId])),
         known,
       });

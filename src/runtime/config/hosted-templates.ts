@@ -79,8 +79,8 @@ export interface HostedTemplateScope {
  * checks each provider named can send hosted templates and each id has that provider's shape.
  * Returns every problem, one sentence each.
  *
- * The rules come either as `idRules` (every provider that can host templates) or as a `scope`
- * (the deployment's configured providers, from their definitions). With a scope, an entry for a
+ * The rules come from the `scope`: the deployment's configured providers, each with its
+ * definition's `hostedTemplateId`. An entry for a
  * provider the relay knows but this deployment does not configure is ignored with a warning: the
  * file is shared by deployments that use different providers (staging on SMTP, production on
  * SendGrid), and nothing would send through that entry. A name the relay does not know at all is
@@ -89,14 +89,12 @@ export interface HostedTemplateScope {
  * @example
  * const { lookup, problems, warnings } = loadHostedTemplates(
  *   [{ json: bundledJson, source: 'templates/provider-templates.json' }, { json: env.PROVIDER_TEMPLATES, source: 'PROVIDER_TEMPLATES' }],
- *   undefined,
  *   { configured: new Map([['sendgrid', sendgrid.hostedTemplateId]]), known: new Set(['sendgrid', 'smtp', …]) },
  * );
  */
 export function loadHostedTemplates(
   sources: HostedTemplateSource[],
-  idRules?: Readonly<Record<string, { pattern: RegExp; example: string }>>,
-  scope?: HostedTemplateScope,
+  scope: HostedTemplateScope,
 ): { lookup: HostedTemplateLookup; problems: string[]; warnings: string[] } {
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -108,37 +106,26 @@ export function loadHostedTemplates(
     if (parsed.problems.length > 0) continue;
     const map = parsed.map;
     for (const [provider, triggers] of Object.entries(map)) {
-      let rule: { pattern: RegExp; example: string } | undefined;
-      if (scope) {
-        if (!scope.configured.has(provider)) {
-          if (scope.known.has(provider)) {
-            warnings.push(`${source}.${provider}: ignored, ${provider} is not a configured provider`);
-          } else {
-            problems.push(`${source}.${provider}: unknown provider "${provider}"; known providers: ${[...scope.known].sort().join(', ')}`);
-          }
-          continue;
+      if (!scope.configured.has(provider)) {
+        if (scope.known.has(provider)) {
+          warnings.push(`${source}.${provider}: ignored, ${provider} is not a configured provider`);
+        } else {
+          problems.push(`${source}.${provider}: unknown provider "${provider}"; known providers: ${[...scope.known].sort().join(', ')}`);
         }
-        rule = scope.configured.get(provider);
-        if (!rule) {
-          const able = [...scope.configured].filter(([, r]) => r).map(([name]) => name);
-          problems.push(
-            `${source}.${provider}: ${provider} cannot send provider-hosted templates${able.length > 0 ? `; ${able.join(', ')} can` : ''}`,
-          );
-          continue;
-        }
-      } else if (idRules) {
-        rule = idRules[provider];
-        if (!rule) {
-          problems.push(
-            `${source}.${provider}: ${provider} cannot send provider-hosted templates; providers that can: ${Object.keys(idRules).join(', ')}`,
-          );
-          continue;
-        }
+        continue;
+      }
+      const rule = scope.configured.get(provider);
+      if (!rule) {
+        const able = [...scope.configured].filter(([, r]) => r).map(([name]) => name);
+        problems.push(
+          `${source}.${provider}: ${provider} cannot send provider-hosted templates${able.length > 0 ? `; ${able.join(', ')} can` : ''}`,
+        );
+        continue;
       }
       for (const [trigger, entry] of Object.entries(triggers)) {
         const ids = typeof entry === 'string' ? { '': entry } : entry;
         for (const [locale, id] of Object.entries(ids)) {
-          if (rule && !rule.pattern.test(id)) {
+          if (!rule.pattern.test(id)) {
             const at = [source, provider, trigger, locale].filter(Boolean).join('.');
             problems.push(`${at}: "${id}" is not a ${provider} template id, e.g. ${rule.example}`);
           }
