@@ -27,7 +27,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const nodeModules = existsSync(join(root, 'node_modules')) ? realpathSync(join(root, 'node_modules')) : join(root, 'node_modules');
 
 /**
- * kind `module`: imports of `specifier` from the pinned files resolve to `replacement`;
+ * kind `module`: imports of `specifier` from the pinned files resolve to `replacement`
+ * (`keptImporters`: Encryption SDK files checked and left on the original import);
  * kind `transform`: the pinned file's source is rewritten by `transform` when loaded.
  * `pins`: node_modules-relative path → sha256 of the upstream file as last checked.
  */
@@ -64,6 +65,22 @@ export const REPLACEMENTS = [
       '@aws-crypto/serialize/build/module/src/decode_body_header.js': 'ddd200a7741463eaf3a27d62fca6d014f9d8636fcf5c31a38d48a79781019e27',
       '@aws-crypto/material-management/build/module/src/ecc_encode.js': '22b1386662686311ce6d1962647cc7b18da5ef3f608a4b5412f90f3f50bae5f6',
     },
+  },
+  {
+    name: 'signature check in parallel with KMS',
+    why: 'the P-384 signature check (~1 ms) runs in the thread pool during the KMS round trip instead of after it; the SDK still decides, from the same bytes',
+    kind: 'module',
+    specifier: /^crypto$/,
+    replacement: 'src/runtime/crypto/esdk-node-crypto.ts',
+    proof: 'test/perf/native-ecc.test.ts (the bundled decryptor against the official SDK) and test/runtime/crypto/parallel-signature-check.test.ts',
+    pins: { '@aws-crypto/material-management-node/build/module/src/material_helpers.js': '2dea09cf3dc2fc45b7f1c1b4203cddd9de62f2f981f261704c3c0a44a7d39877' },
+    importers: ['@aws-crypto/material-management-node/build/module/src/material_helpers.js'],
+    // Checked: they use hashing, HMAC, ECDH and key objects from `crypto`, never signatures.
+    keptImporters: [
+      '@aws-crypto/hkdf-node/build/module/src/hkdf.js',
+      '@aws-crypto/material-management/build/module/src/cryptographic_material.js',
+      '@aws-crypto/material-management-node/build/module/src/node_cryptographic_materials_manager.js',
+    ],
   },
   {
     name: "Node's own streams for the Encryption SDK",
@@ -193,6 +210,7 @@ export function replacedInternalsPlugin(options = {}) {
           build.onResolve({ filter: entry.specifier }, (args) => {
             const importer = inNodeModules(args.importer);
             if (!from.has(importer)) {
+              if (entry.keptImporters?.includes(importer)) return undefined;
               if (!importer.startsWith('..') && /^(?:@aws-crypto\/|duplexify\/)/.test(importer)) {
                 return { errors: [{ text: `replaced-internals: ${importer} imports ${args.path}, which "${entry.name}" was not checked for; add it to REPLACEMENTS after checking` }] };
               }

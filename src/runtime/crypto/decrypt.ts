@@ -33,6 +33,7 @@ import { keyArnProblem, regionOfKeyArn } from './key-arn.ts';
 import { createKmsDecryptClient, type KmsDecryptClient, type KmsDecryptRequest, type KmsDecryptResponse } from './kms-decrypt.ts';
 import { WARMUP_KEY_ARN, WARMUP_KMS_ANSWER, WARMUP_MESSAGE } from './fast-ecc-warmup.ts';
 import { MAX_ENCRYPTED_DATA_KEYS } from '../cognito/ciphertext-shape.ts';
+import { startParallelSignatureCheck, type StartedSignatureCheck } from './parallel-signature-check.ts';
 
 export interface DecryptorOptions {
   /** Full ARN of the pool's custom sender KMS key (`LambdaConfig.KMSKeyID`). */
@@ -125,18 +126,23 @@ export function createDecryptor(options: DecryptorOptions): Required<Decryptor> 
       throw new DecryptError('MALFORMED_CIPHERTEXT', 'request.code is not base64: it cannot be an Encryption SDK message');
     }
 
+    const message = Buffer.from(code, 'base64');
+    // The signature is checked in the thread pool while KMS answers (parallel-signature-check.ts).
+    const signatureCheck = startParallelSignatureCheck(message, MAX_ENCRYPTED_DATA_KEYS);
     // One keyring per call, so the KMS errors it swallows are kept for this call alone.
     const kmsFailures: unknown[] = [];
     const keyring = new RelayKmsKeyring({
       keyIds: [keyArn],
-      clientProvider: () => decryptOnlyKms(kms, kmsFailures),
+      clientProvider: () => decryptOnlyKms(kms, kmsFailures, signatureCheck),
     });
 
     let result: Awaited<ReturnType<typeof sdk.decrypt>>;
     try {
-      result = await sdk.decrypt(keyring, Buffer.from(code, 'base64'), { maxBodySize: MAX_BODY_BYTES });
+      result = await sdk.decrypt(keyring, message, { maxBodySize: MAX_BODY_BYTES });
     } catch (error) {
       throw explain(error, keyArn, kmsFailures);
+    } finally {
+      signatureCheck?.release();
     }
 
     const boundPool = result.messageHeader.encryptionContext[USER_POOL_CONTEXT_KEY];
@@ -172,8 +178,10 @@ export function createDecryptor(options: DecryptorOptions): Required<Decryptor> 
           }),
         },
       });
-      const keyring = new RelayKmsKeyring({ keyIds: [WARMUP_KEY_ARN], clientProvider: () => decryptOnlyKms(local, []) });
-      const result = await sdk.decrypt(keyring, Buffer.from(WARMUP_MESSAGE, 'base64'), { maxBodySize: MAX_BODY_BYTES });
+      const message = Buffer.from(WARMUP_MESSAGE, 'base64');
+      const signatureCheck = startParallelSignatureCheck(message, MAX_ENCRYPTED_DATA_KEYS);
+      const keyring = new RelayKmsKeyring({ keyIds: [WARMUP_KEY_ARN], clientProvider: () => decryptOnlyKms(local, [], signatureCheck) });
+      const result = await sdk.decrypt(keyring, message, { maxBodySize: MAX_BODY_BYTES }).finally(() => signatureCheck?.release());
       const ok = new TextDecoder('utf-8', { fatal: true }).decode(result.plaintext) === '000000';
       result.plaintext.fill(0);
       return ok;
@@ -188,14 +196,21 @@ export function createDecryptor(options: DecryptorOptions): Required<Decryptor> 
 
 /**
  * The keyring only decrypts; encrypt paths are refused rather than silently supported. KMS
- * errors are recorded before the keyring folds them into one message.
+ * errors are recorded before the keyring folds them into one message. KMS's answer reaches the
+ * SDK only once the parallel signature check has settled, so the SDK finds its answer ready.
  */
-function decryptOnlyKms(client: { decrypt(request: KmsDecryptRequest): Promise<KmsDecryptResponse> }, failures: unknown[]): AwsEsdkKMSInterface {
+function decryptOnlyKms(
+  client: { decrypt(request: KmsDecryptRequest): Promise<KmsDecryptResponse> },
+  failures: unknown[],
+  signatureCheck: StartedSignatureCheck | undefined,
+): AwsEsdkKMSInterface {
   const refuse = () => Promise.reject(new Error('the relay keyring is decrypt-only'));
   return {
     decrypt: async (request) => {
       try {
-        return await client.decrypt(request);
+        const answer = await client.decrypt(request);
+        await signatureCheck?.settled;
+        return answer;
       } catch (error) {
         failures.push(error);
         throw error;

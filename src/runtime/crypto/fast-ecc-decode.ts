@@ -21,15 +21,22 @@ type Decoder = (compressedPoint: Uint8Array) => Uint8Array;
 
 function nativeDecoder(curve: 'prime256v1' | 'secp384r1', fieldBytes: number): Decoder {
   const compressedLength = 1 + fieldBytes;
+  // The last point decoded: the parallel signature check decodes each message's key just before
+  // the SDK does (parallel-signature-check.ts). Public keys only; nothing secret is kept.
+  let last: { compressed: Buffer; uncompressed: Buffer } | undefined;
   return function decode(compressedPoint: Uint8Array): Uint8Array {
     /* Precondition: compressedPoint must be the correct length. (Same check and message as the SDK.) */
     if (compressedPoint.byteLength !== compressedLength) throw new Error('Compressed point length is not correct.');
     // The SDK only maps 0x02/0x03 and fails on anything else; say why instead of a TypeError.
     const prefix = compressedPoint[0];
     if (prefix !== 0x02 && prefix !== 0x03) throw new Error('Compressed point must start with 0x02 or 0x03.');
-    const uncompressed = ECDH.convertKey(compressedPoint, curve, undefined, undefined, 'uncompressed') as Buffer;
+    const input = Buffer.from(compressedPoint.buffer, compressedPoint.byteOffset, compressedPoint.byteLength);
+    if (last === undefined || !last.compressed.equals(input)) {
+      const uncompressed = ECDH.convertKey(input, curve, undefined, undefined, 'uncompressed') as Buffer;
+      last = { compressed: Buffer.from(input), uncompressed };
+    }
     // A plain Uint8Array of its own, as the SDK returns (not a Buffer view on a shared pool).
-    return new Uint8Array(uncompressed);
+    return new Uint8Array(last.uncompressed);
   };
 }
 

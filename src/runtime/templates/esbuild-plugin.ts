@@ -85,18 +85,26 @@ export function embeddedModuleSource(options: TemplatesPluginOptions = {}): Embe
   errors.push(...(relayFile?.problems ?? []));
 
   // Parse every template now, so a syntax error fails the build rather than a user's sign-up.
-  // The bundle ships the sources, not the tokens: tokens are larger (−6.6 kB of zip without them)
-  // and the relay's init renders each channel once, so the messages it sends are parsed by then.
+  // The bundle ships the sources; for layouts and partials (`_layout.html`, `_footer.html`…),
+  // shared by every message and the largest texts, also their tokens, next to the sources:
+  // parsing those at cold start made V8 optimise mustache's tokenizer (4–5 MiB of peak memory,
+  // see render.ts). Tokens for every file would cost 6.6 kB of zip; for these, ~0.5 kB.
   const writer = new Mustache.Writer();
-  for (const scanned of [user, builtin, ...Object.values(sets)]) {
+  const parsedPartials = (scanned: { files: Record<string, string>; sources: Record<string, string> }): Record<string, unknown[]> => {
+    const parsed: Record<string, unknown[]> = {};
     for (const [key, text] of Object.entries(scanned.files)) {
       try {
-        writer.parse(text);
+        const tokens = writer.parse(text);
+        if (key.includes('/_')) parsed[key] = tokens;
       } catch (error) {
         errors.push(`${scanned.sources[key]} does not parse: ${(error as Error).message}`);
       }
     }
-  }
+    return parsed;
+  };
+  const userParsed = parsedPartials(user);
+  const builtinParsed = parsedPartials(builtin);
+  const setsParsed = Object.fromEntries(Object.entries(sets).map(([name, set]) => [name, parsedPartials(set)]));
 
   const counts = { user: Object.keys(user.files).length, builtin: Object.keys(builtin.files).length };
   const watchFiles = [
@@ -111,8 +119,8 @@ export function embeddedModuleSource(options: TemplatesPluginOptions = {}): Embe
 
   const userName = `user templates (${relative(process.cwd(), userDir) || '.'})`;
   const layers = [
-    { name: userName, files: user.files },
-    { name: 'built-in', files: builtin.files },
+    { name: userName, files: user.files, parsed: userParsed },
+    { name: 'built-in', files: builtin.files, parsed: builtinParsed },
   ];
   // A message that should carry the code must carry it: every code-bearing part, in every
   // locale, rendered with a sentinel code; misspelt variables and open tags with line and column.
@@ -120,7 +128,7 @@ export function embeddedModuleSource(options: TemplatesPluginOptions = {}): Embe
   const fileName = (layerName: string, path: string) => relative(process.cwd(), sources[layerName]?.[path] ?? path) || path;
   const problems = checkTemplates(createTemplateStore(layers), { fileName });
   // Each profile as it will send: its set over the rest, with its default locale.
-  const setLayers = Object.fromEntries(Object.entries(sets).map(([name, set]) => [name, { name: `template set ${name}`, files: set.files }]));
+  const setLayers = Object.fromEntries(Object.entries(sets).map(([name, set]) => [name, { name: `template set ${name}`, files: set.files, parsed: setsParsed[name] }]));
   for (const [name, set] of Object.entries(sets)) sources[`template set ${name}`] = set.sources;
   const checked = new Set<string>();
   for (const [profileName, profile] of Object.entries(relayFile?.config?.profiles ?? {})) {

@@ -26,6 +26,12 @@ export interface TemplateLayer {
   readonly name: string;
   /** Relative path (`fr/SignUp/email.subject`, `en/_layout.html`) → file text. */
   readonly files: ReadonlyMap<string, string>;
+  /**
+   * Relative path → mustache's tokens for that file's text, parsed at build time (embedded
+   * layers, layouts and partials only; see esbuild-plugin.ts). The renderer starts with them in
+   * its cache instead of parsing those files at cold start.
+   */
+  readonly parsed?: ReadonlyMap<string, unknown[]> | undefined;
 }
 
 export interface TemplateStore {
@@ -59,11 +65,13 @@ export function createTemplateStore(
   layers: ReadonlyArray<{
     name: string;
     files: Record<string, string> | ReadonlyMap<string, string>;
+    parsed?: Record<string, unknown[]> | undefined;
   }>,
 ): TemplateStore {
   const frozen: TemplateLayer[] = layers.map((layer) => ({
     name: layer.name,
     files: layer.files instanceof Map ? layer.files : new Map(Object.entries(layer.files)),
+    parsed: layer.parsed === undefined ? undefined : new Map(Object.entries(layer.parsed)),
   }));
   return storeOver(() => frozen);
 }

@@ -81,7 +81,7 @@ describe('templatesPlugin', () => {
       'Acme: Ihr Code zum Zurücksetzen des Passworts lautet 842913. Er ist eine Stunde gültig. Nicht angefordert? Dann ignorieren Sie diese Nachricht.',
     );
 
-    // Embedded templates (sources parsed at run time) render exactly like the same files read from disk.
+    // Embedded templates (layouts and partials as build-time tokens) render exactly like the same files read from disk.
     const fromDisk = createRenderer({ store: loadTemplateStoreFromDirs([user, BUILTIN_TEMPLATES_DIR]), defaultLocale: 'en' });
     for (const trigger of TRIGGERS) {
       for (const locale of ['en', 'fr', 'de']) {
