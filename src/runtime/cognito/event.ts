@@ -6,7 +6,7 @@
 import * as v from 'valibot';
 import { EventError } from '../errors.ts';
 import { findTrigger, REQUEST_TYPE, type TriggerRule } from './triggers.ts';
-import { checkCiphertextShape } from './ciphertext-shape.ts';
+import { readCiphertext } from './ciphertext-shape.ts';
 
 /** valibot's record() lets arrays through; Cognito only ever sends plain objects here. */
 const stringMap = (message: string) =>
@@ -88,7 +88,7 @@ export function parseEvent(raw: unknown): ParsedEvent {
   if (rule.needsCode) {
     if (code === undefined || code === '') throw new EventError('request.code', `is required for ${rule.source}`);
     if (code.length % 4 !== 0 || !BASE64.test(code)) throw new EventError('request.code', 'is not valid base64');
-    const problem = checkCiphertextShape(Buffer.from(code, 'base64'));
+    const { problem } = readCiphertext(code);
     if (problem) throw new EventError('request.code', problem);
   }
 

@@ -7,11 +7,11 @@
  * the KMS round trip and the body decryption, on the main thread. Nothing in that check depends on
  * KMS: the signed bytes, the signature and the public key are all in the message. So:
  *
- *   1. `startParallelSignatureCheck(message)` reads the header with the SDK's own parser
- *      (`@aws-crypto/serialize`), takes the public key from the encryption context exactly as
- *      the SDK does (same decompression and PEM modules), the signature from the footer, and calls
- *      `crypto.verify(hash, signedBytes, key, signature, callback)`: the thread-pool form of
- *      the very call the SDK makes.
+ *   1. `startParallelSignatureCheck(shape)` takes the header the event check read with the SDK's
+ *      own parser (`@aws-crypto/serialize`, cognito/ciphertext-shape.ts), the public key from its
+ *      encryption context exactly as the SDK does (same decompression and PEM modules), the
+ *      signature from the footer, and calls `crypto.verify(hash, signedBytes, key, signature,
+ *      callback)`: the thread-pool form of the very call the SDK makes.
  *   2. The keyring's KMS call does not return to the SDK before that check has settled
  *      (decrypt.ts), so the answer is ready when the SDK asks.
  *   3. The SDK still asks: in the Lambda bundle, the `crypto.createVerify` its material helpers
@@ -26,15 +26,12 @@
  * official SDK does.
  */
 import { KeyObject, verify as oneShotVerify, webcrypto, type KeyLike } from 'node:crypto';
-import { deserializeFactory } from '@aws-crypto/serialize';
-import { NodeAlgorithmSuite } from '@aws-crypto/material-management-node';
+import type { CiphertextShape } from '../cognito/ciphertext-shape.ts';
 import { decodeNamedCurves } from './fast-ecc-decode.ts';
 import { publicKeyPem } from './fast-ecc-pem.ts';
 
 /** The encryption-context key under which the SDK stores the message's compressed public key. */
 const PUBLIC_KEY_CONTEXT_KEY = 'aws-crypto-public-key';
-/** Longest DER ECDSA signature the SDK writes (P-384: SEQUENCE of two 49-byte INTEGERs). */
-const MAX_SIGNATURE_BYTES = 104;
 
 interface ParallelCheck {
   hash: string;
@@ -59,7 +56,6 @@ let sdkAsksHere = false;
 export function markSdkVerifiesThroughParallelChecks(): void {
   sdkAsksHere = true;
 }
-const deserialize = deserializeFactory((bytes: Uint8Array) => Buffer.from(bytes).toString('utf8'), NodeAlgorithmSuite);
 
 export interface StartedSignatureCheck {
   /** Resolves (never rejects) once OpenSSL has answered. */
@@ -69,13 +65,14 @@ export interface StartedSignatureCheck {
 }
 
 /**
- * Starts the signature check of an Encryption SDK message in the thread pool. Returns undefined
- * when the message is unsigned or cannot be read: the SDK then does everything, and reports
+ * Starts the signature check of an Encryption SDK message in the thread pool, from the shape
+ * the event check already read (the SDK's header parser, the footer's offset). Returns undefined
+ * when the message is unsigned or was not read whole: the SDK then does everything, and reports
  * what is wrong, as usual.
  */
-export function startParallelSignatureCheck(message: Buffer, maxEncryptedDataKeys: number): StartedSignatureCheck | undefined {
+export function startParallelSignatureCheck(shape: CiphertextShape): StartedSignatureCheck | undefined {
   if (!sdkAsksHere) return undefined;
-  const check = readSignedParts(message, maxEncryptedDataKeys);
+  const check = signedParts(shape);
   if (check === undefined) return undefined;
   const id = check.signature.toString('base64');
   // The same signature twice at once (a retried event): one check serves both.
@@ -110,43 +107,26 @@ async function importPublicKey(check: ParallelCheck): Promise<KeyObject> {
   return KeyObject.from(cryptoKey);
 }
 
-function readSignedParts(message: Buffer, maxEncryptedDataKeys: number): ParallelCheck | undefined {
+function signedParts({ message, header, footerStart }: CiphertextShape): ParallelCheck | undefined {
+  if (header === undefined || footerStart === undefined) return undefined;
   try {
-    const header = deserialize.deserializeMessageHeader(message, { maxEncryptedDataKeys });
-    if (!header) return undefined;
-    const suite = new NodeAlgorithmSuite(header.algorithmSuite.id);
-    const { signatureHash, signatureCurve } = suite;
+    const { signatureHash, signatureCurve } = header.algorithmSuite;
     const compressed = header.messageHeader.encryptionContext[PUBLIC_KEY_CONTEXT_KEY];
     if (!signatureHash || !signatureCurve || compressed === undefined) return undefined;
-    const footer = findFooter(message);
-    if (footer === undefined) return undefined;
+    // The same decompression and PEM writer the SDK's VerificationKey uses in this bundle.
     const point = decodeNamedCurves[signatureCurve](Buffer.from(compressed, 'base64'));
     return {
       hash: signatureHash,
-      signedBytes: message.subarray(0, footer.start),
+      signedBytes: message.subarray(0, footerStart),
       publicKey: publicKeyPem(signatureCurve, point),
       point,
       namedCurve: signatureCurve === 'secp384r1' ? 'P-384' : 'P-256',
-      signature: message.subarray(footer.start + 2),
+      signature: message.subarray(footerStart + 2),
       result: undefined,
     };
   } catch {
     return undefined;
   }
-}
-
-/**
- * The footer is a 2-byte length and a DER signature (SEQUENCE, tag 0x30) ending the message.
- * Read from the end, so a length that happens to match is possible in theory; then the SDK's own
- * reading differs from this guess and `verify` below simply checks on the spot.
- */
-function findFooter(message: Buffer): { start: number } | undefined {
-  for (let length = MAX_SIGNATURE_BYTES; length >= 8; length -= 1) {
-    const start = message.length - 2 - length;
-    if (start < 0) continue;
-    if (message.readUInt16BE(start) === length && message[start + 2] === 0x30) return { start };
-  }
-  return undefined;
 }
 
 /**
