@@ -283,6 +283,7 @@ describe('the decryptor as bundled for the Lambda', () => {
     assert.ok(!shipped.some((p) => p.includes('node_modules/asn1.js/')), 'asn1.js is gone');
     assert.ok(!shipped.some((p) => p.includes('node_modules/bn.js/')), 'bn.js is gone');
     assert.ok(!shipped.some((p) => p.includes('node_modules/readable-stream/')), "readable-stream is gone: Node's streams run the SDK");
+    assert.ok(shipped.includes('src/runtime/crypto/esdk-node-crypto.ts'), "the SDK's verifier answers from the parallel signature check");
     const module = (await import(pathToFileURL(join(outdir, 'decrypt.mjs')).href)) as {
       createDecryptor(options: DecryptorOptions): Decryptor;
     };
@@ -328,6 +329,27 @@ describe('the decryptor as bundled for the Lambda', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('decides each code on its own bytes whatever signature check was begun before', async () => {
+    const [a, b] = await Promise.all(['314159', '271828'].map((plaintext) => encryptCognitoCode({ plaintext, keyArn, userPoolId: POOL, kmsEndpoint: kms.url })));
+    const bytes = Buffer.from(a!, 'base64');
+    bytes[bytes.length - 3] = (bytes[bytes.length - 3] as number) ^ 0x01;
+    const tampered = bytes.toString('base64');
+
+    // Act + Assess: a check begun for another code, for this one, twice, for garbage, or none.
+    bundled.begin?.(a!);
+    assert.equal(await bundled.decrypt(b!, POOL), '271828');
+    bundled.begin?.(tampered);
+    await assert.rejects(bundled.decrypt(tampered, POOL), /not a valid Encryption SDK message/);
+    await assert.rejects(officialDecrypt(tampered));
+    bundled.begin?.(a!);
+    bundled.begin?.(a!);
+    assert.equal(await bundled.decrypt(a!, POOL), '314159');
+    bundled.begin?.('not base64 at all!');
+    assert.equal(await bundled.decrypt(a!, POOL), '314159');
+    bundled.begin?.(tampered);
+    assert.equal(await bundled.decrypt(a!, POOL), '314159');
   });
 
   it('refuses a message whose signature was altered, like the official SDK', async () => {
