@@ -17,7 +17,8 @@
  * Prints a table with ratios (project / baseline) and writes bench/results/latest.json.
  *
  * Options: --rounds N (cold and first-call processes per side, default 12), --calls N (warm
- * calls per side, default 400), --warm-rounds N (default 8), --no-build, --out <file>.
+ * calls per side, default 400), --warm-rounds N (default 8), --warm-up N (calls per side before
+ * the measured rounds, default 0: the rounds start at the second call), --no-build, --out <file>.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -45,6 +46,8 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '12' },
     calls: { type: 'string', default: '400' },
     'warm-rounds': { type: 'string', default: '8' },
+    // Calls per side before the measured rounds (JIT warm-up), interleaved the same way; 0 measures from the second call on.
+    'warm-up': { type: 'string', default: '0' },
     'no-build': { type: 'boolean', default: false },
     out: { type: 'string', default: join(root, 'bench/results/latest.json') },
   },
@@ -133,6 +136,10 @@ try {
     baseline: await startWarm(warmChild, 'baseline', target.baseline, eventsFile, env.baseline),
   };
   const batch = 10;
+  const warmUp = Math.max(0, Number(options['warm-up']));
+  for (let done = 0; done < warmUp; done += batch) {
+    for (const side of ['project', 'baseline'] as const) await warm[side].run(Math.min(batch, warmUp - done), 1 + done);
+  }
   const perRound = Math.ceil(calls / warmRounds);
   type Percentiles = { p50: number; p90: number; p99: number };
   const percentiles = (latencies: number[]): Percentiles => ({ p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99) });
@@ -174,7 +181,7 @@ try {
   });
   const coldSummary = { bare: summarize(cold.bare), project: summarize(cold.project), projectSecret: summarize(cold.projectSecret), baseline: summarize(cold.baseline) };
   const warmSummary = (side: 'project' | 'baseline') => ({
-    count: warmReport[side].latencies.length,
+    count: warmReport[side].latencies.length - Math.max(0, Number(options['warm-up'])),
     rounds: warmRoundStats.length,
     p50: spread(warmRoundStats.map((r) => r[side].p50)),
     p90: spread(warmRoundStats.map((r) => r[side].p90)),
@@ -230,7 +237,8 @@ try {
   const row = (name: string, project: string, base: string, r: number | undefined | Spread, goal = '') =>
     `| ${name} | ${project} | ${base} | ${r === undefined ? '' : typeof r === 'number' ? `${r.toFixed(2)}×` : `${r.median.toFixed(2)}× (${r.min.toFixed(2)}–${r.max.toFixed(2)})`} | ${goal} |`;
   const msSpread = (v: Spread) => `${ms(v.median)} (${v.min.toFixed(2)}–${v.max.toFixed(2)})`;
-  const warmLabel = `median of ${warmRoundStats.length} interleaved rounds of ${perRound} calls (min–max)`;
+  const warmUpCalls = Math.max(0, Number(options['warm-up']));
+  const warmLabel = `median of ${warmRoundStats.length} interleaved rounds of ${perRound} calls${warmUpCalls > 0 ? ` after ${warmUpCalls} warm-up calls` : ''} (min–max)`;
   const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const lines = [
     '| metric | project | baseline | project / baseline | target |',
@@ -266,7 +274,7 @@ try {
     date: new Date().toISOString(),
     machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgAtStart: loadAtStart, loadavgAtEnd: loadavg() },
     gitCommit,
-    options: { rounds, calls, warmRounds },
+    options: { rounds, calls, warmRounds, warmUp: Math.max(0, Number(options['warm-up'])) },
     baseline: { clientNode: baseline.clientNodeVersion, installScriptsSkipped: baseline.installScripts },
     coldInitMetric: 'process wall time, spawn → exit, of a fresh node loading the handler module (medians)',
     targets,

@@ -49,11 +49,6 @@ export function readCiphertext(code: string): CiphertextShape {
   return shape;
 }
 
-/** Returns why the message is not a complete ESDK message, or undefined when it is. */
-export function checkCiphertextShape(message: Buffer): string | undefined {
-  return walkMessage(message).problem;
-}
-
 function walkMessage(message: Buffer): CiphertextShape {
   const problem = (text: string): CiphertextShape => ({ message, problem: text });
   if (message.byteLength > MAX_MESSAGE_BYTES) return problem(`is too large (${message.byteLength} bytes) to be a Cognito code`);
