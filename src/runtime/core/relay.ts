@@ -158,9 +158,6 @@ export function createRelay(deps: RelayDeps) {
 
     try {
       const event = parseEvent(rawEvent);
-      // The code's signature check needs neither KMS nor the recipient: it starts now, in the
-      // thread pool, and runs while the recipient is found and KMS answers.
-      if (event.encryptedCode !== undefined) deps.decryptor.begin?.(event.encryptedCode);
       const { rule } = event;
       const profile: ProfileDeps = (await deps.selectProfile?.(event)) ?? { name: DEFAULT_PROFILE, renderer: deps.renderer, delivery: deps.delivery, email: deps.email };
       deps.logger.appendKeys({ triggerSource: rule.source, userPoolId: event.userPoolId, ...(deps.selectProfile ? { profile: profile.name } : {}) });

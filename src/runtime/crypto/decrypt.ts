@@ -64,13 +64,6 @@ export interface Decryptor {
    * Optional: a decryptor injected by a tool or test may have nothing to warm up.
    */
   prime?(): Promise<boolean>;
-  /**
-   * Starts, for this code, what needs neither KMS nor the plaintext: the message signature check,
-   * in the thread pool (parallel-signature-check.ts). The relay calls it as soon as the event is
-   * read, so the check runs while it finds the recipient and while KMS answers; `decrypt` of
-   * the same code then uses it. Never throws, never calls the network.
-   */
-  begin?(code: string): void;
 }
 
 /**
@@ -125,21 +118,6 @@ export function createDecryptor(options: DecryptorOptions): Required<Decryptor> 
       maxAttempts: options.maxAttempts,
     });
 
-  // The check `begin` started, for one code at a time (a new code releases the previous one).
-  let begun: { code: string; check: StartedSignatureCheck | undefined } | undefined;
-  function begin(code: string): void {
-    if (begun?.code === code || typeof code !== 'string') return;
-    begun?.check?.release();
-    const shape = readCiphertext(code);
-    begun = { code, check: shape.problem === undefined ? startParallelSignatureCheck(shape) : undefined };
-  }
-  function takeBegun(code: string): { check: StartedSignatureCheck | undefined } | undefined {
-    if (begun?.code !== code) return undefined;
-    const taken = begun;
-    begun = undefined;
-    return taken;
-  }
-
   async function decrypt(code: string, userPoolId: string): Promise<string> {
     if (typeof code !== 'string' || code === '') {
       throw new DecryptError('MALFORMED_CIPHERTEXT', 'request.code is empty: there is no code to decrypt');
@@ -148,10 +126,10 @@ export function createDecryptor(options: DecryptorOptions): Required<Decryptor> 
       throw new DecryptError('MALFORMED_CIPHERTEXT', 'request.code is not base64: it cannot be an Encryption SDK message');
     }
 
-    // Read once per invocation (the event check read it already); the signature check started
-    // by `begin`, or now: it runs in the thread pool while KMS answers.
+    // Read once per invocation (the event check read it already); the signature is checked in
+    // the thread pool while KMS answers.
     const shape = readCiphertext(code);
-    const signature = signatureCheckOf(shape, takeBegun(code));
+    const signature = signatureCheckOf(shape);
     // One keyring per call, so the KMS errors it swallows are kept for this call alone.
     const kmsFailures: unknown[] = [];
     const keyring = new RelayKmsKeyring({
@@ -214,15 +192,15 @@ export function createDecryptor(options: DecryptorOptions): Required<Decryptor> 
     }
   }
 
-  return { decrypt, prime, begin };
+  return { decrypt, prime };
 }
 
 /**
- * One decrypt's parallel signature check (parallel-signature-check.ts): the one `begin` started,
- * else one started now, before the KMS call; forgotten when the decrypt is over.
+ * One decrypt's parallel signature check (parallel-signature-check.ts), started before the KMS
+ * call so that it runs while KMS answers, and forgotten when the decrypt is over.
  */
-function signatureCheckOf(shape: CiphertextShape, begun?: { check: StartedSignatureCheck | undefined }): { check: StartedSignatureCheck | undefined; end: () => void } {
-  const check = begun ? begun.check : startParallelSignatureCheck(shape);
+function signatureCheckOf(shape: CiphertextShape): { check: StartedSignatureCheck | undefined; end: () => void } {
+  const check = startParallelSignatureCheck(shape);
   return { check, end: () => check?.release() };
 }
 
