@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the Lambda bundle (dist/lambda) against the walkthrough's handler
- * (../shared/baseline/seed-lambda), side by side in one run, on loopback only.
+ * (its folder in BENCH_BASELINE_DIR; see bench/baseline.ts), side by side in one run, on loopback only.
  *
  * 1. builds (scripts/build.mjs) and installs the baseline into .bench/ (first run only);
  * 2. cold init: fresh `node` processes loading each handler module, alternated
