@@ -75,7 +75,8 @@ export function startParallelSignatureCheck(shape: CiphertextShape): StartedSign
   const check = signedParts(shape);
   if (check === undefined) return undefined;
   const id = check.signature.toString('base64');
-  // The same signature twice at once (a retried event): one check serves both.
+  // The same message twice at once (a retried event): the first check answers for both once it
+  // has settled; before that the second decrypt verifies on the spot.
   if (checks.has(id)) return undefined;
   checks.set(id, check);
   const settled = importPublicKey(check)
