@@ -17,7 +17,7 @@ import { startKmsStandIn } from '../src/tools/local/kms-standin.ts';
 import { lambdaEnv, projectSettings, writeSignUpEvents } from './scenario.ts';
 import { startDelayProxy } from './delay-proxy.ts';
 import { startSendGridStandIn } from './sendgrid-standin.ts';
-import { percentile, spread, startWarm } from './measure.ts';
+import { interleavedRounds, percentile, spread, startWarm } from './measure.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: options, positionals } = parseArgs({
@@ -44,20 +44,12 @@ try {
   const child = join(root, 'bench/children/warm.mjs');
   const sides = { A: await startWarm(child, 'project', bundleA, eventsFile, env), B: await startWarm(child, 'project', bundleB, eventsFile, env) };
   for (const side of Object.values(sides)) await side.run(200, 0);
-  const perRound = Math.ceil(calls / rounds);
-  const ratios: number[] = [];
   const p50s = { A: [] as number[], B: [] as number[] };
-  let offset = 0;
-  for (let round = 0; round < rounds; round += 1) {
-    const latencies = { A: [] as number[], B: [] as number[] };
-    for (let done = 0; done < perRound; done += 10) {
-      const order = (done / 10 + round) % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const);
-      for (const side of order) latencies[side].push(...(await sides[side].run(10, offset)));
-      offset += 10;
-    }
-    p50s.A.push(percentile(latencies.A, 50));
-    p50s.B.push(percentile(latencies.B, 50));
-    ratios.push(percentile(latencies.B, 50) / percentile(latencies.A, 50));
+  const ratios: number[] = [];
+  for (const [a, b] of await interleavedRounds([sides.A, sides.B], { calls, rounds, offset: 0 })) {
+    p50s.A.push(percentile(a!, 50));
+    p50s.B.push(percentile(b!, 50));
+    ratios.push(percentile(b!, 50) / percentile(a!, 50));
   }
   const reports = { A: await sides.A.report(), B: await sides.B.report() };
   await Promise.all([sides.A.exit(), sides.B.exit()]);

@@ -138,6 +138,34 @@ export async function startWarm(
   };
 }
 
+/**
+ * Drives long-lived children in interleaved rounds: in each round, batches of `batch` calls go to
+ * every side in turn, and who goes first rotates batch by batch and round by round, so a burst of
+ * machine load hits every side of the same round. Returns the latencies as [round][side][call].
+ */
+export async function interleavedRounds(
+  sides: readonly Pick<WarmChild, 'run'>[],
+  options: { calls: number; rounds: number; batch?: number; offset?: number },
+): Promise<number[][][]> {
+  const batch = options.batch ?? 10;
+  const perRound = Math.ceil(options.calls / options.rounds);
+  let offset = options.offset ?? 1;
+  const rounds: number[][][] = [];
+  for (let round = 0; round < options.rounds; round += 1) {
+    const latencies = sides.map(() => [] as number[]);
+    for (let done = 0, turn = 0; done < perRound; done += batch, turn += 1) {
+      const count = Math.min(batch, perRound - done);
+      for (let k = 0; k < sides.length; k += 1) {
+        const index = (k + turn + round) % sides.length;
+        latencies[index]!.push(...(await sides[index]!.run(count, offset)));
+      }
+      offset += count;
+    }
+    rounds.push(latencies);
+  }
+  return rounds;
+}
+
 export function listFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {

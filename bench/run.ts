@@ -31,7 +31,7 @@ import { lambdaEnv, projectSettings, writeSignUpEvents } from './scenario.ts';
 import { prepareBaseline } from './baseline.ts';
 import { startSendGridStandIn } from './sendgrid-standin.ts';
 import { startSecretsManagerStandIn } from './secrets-manager-standin.ts';
-import { folderBytes, median, percentile, runCold, spread, startWarm, zipFolder, type ColdSample, type Spread } from './measure.ts';
+import { interleavedRounds, folderBytes, median, percentile, runCold, spread, startWarm, zipFolder, type ColdSample, type Spread } from './measure.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const coldChild = join(root, 'bench/children/cold.mjs');
@@ -135,27 +135,16 @@ try {
     project: await startWarm(warmChild, 'project', target.project, eventsFile, env.project),
     baseline: await startWarm(warmChild, 'baseline', target.baseline, eventsFile, env.baseline),
   };
-  const batch = 10;
   const warmUp = Math.max(0, Number(options['warm-up']));
-  for (let done = 0; done < warmUp; done += batch) {
-    for (const side of ['project', 'baseline'] as const) await warm[side].run(Math.min(batch, warmUp - done), 1 + done);
-  }
+  const sides = [warm.project, warm.baseline];
+  if (warmUp > 0) await interleavedRounds(sides, { calls: warmUp, rounds: 1 });
   const perRound = Math.ceil(calls / warmRounds);
   type Percentiles = { p50: number; p90: number; p99: number };
   const percentiles = (latencies: number[]): Percentiles => ({ p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99) });
-  const warmRoundStats: { project: Percentiles; baseline: Percentiles }[] = [];
-  let offset = 1;
-  for (let round = 0; round < warmRounds; round += 1) {
-    const latencies = { project: [] as number[], baseline: [] as number[] };
-    for (let done = 0; done < perRound; done += batch) {
-      const count = Math.min(batch, perRound - done);
-      // Alternate which side goes first, batch by batch.
-      const order = (done / batch + round) % 2 === 0 ? (['project', 'baseline'] as const) : (['baseline', 'project'] as const);
-      for (const side of order) latencies[side].push(...(await warm[side].run(count, offset)));
-      offset += count;
-    }
-    warmRoundStats.push({ project: percentiles(latencies.project), baseline: percentiles(latencies.baseline) });
-  }
+  const warmRoundStats = (await interleavedRounds(sides, { calls, rounds: warmRounds })).map(([project, baseline]) => ({
+    project: percentiles(project!),
+    baseline: percentiles(baseline!),
+  }));
   const warmReport = { project: await warm.project.report(), baseline: await warm.baseline.report() };
   // Two live environments: with keep-alive, two connections to each server for all those calls.
   const connectionsDuringWarm = {
@@ -237,8 +226,7 @@ try {
   const row = (name: string, project: string, base: string, r: number | undefined | Spread, goal = '') =>
     `| ${name} | ${project} | ${base} | ${r === undefined ? '' : typeof r === 'number' ? `${r.toFixed(2)}×` : `${r.median.toFixed(2)}× (${r.min.toFixed(2)}–${r.max.toFixed(2)})`} | ${goal} |`;
   const msSpread = (v: Spread) => `${ms(v.median)} (${v.min.toFixed(2)}–${v.max.toFixed(2)})`;
-  const warmUpCalls = Math.max(0, Number(options['warm-up']));
-  const warmLabel = `median of ${warmRoundStats.length} interleaved rounds of ${perRound} calls${warmUpCalls > 0 ? ` after ${warmUpCalls} warm-up calls` : ''} (min–max)`;
+    const warmLabel = `median of ${warmRoundStats.length} interleaved rounds of ${perRound} calls${warmUp > 0 ? ` after ${warmUp} warm-up calls` : ''} (min–max)`;
   const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const lines = [
     '| metric | project | baseline | project / baseline | target |',

@@ -18,15 +18,14 @@ import { startKmsStandIn } from '../../src/tools/local/kms-standin.ts';
 // @ts-expect-error plain JavaScript build helper, no type declarations
 import { lambdaBuildOptions } from '../../scripts/esbuild-plugins/lambda-options.mjs';
 import { prepareBaseline } from '../baseline.ts';
-import { percentile, spread, startWarm } from '../measure.ts';
+import { interleavedRounds, percentile, spread, startWarm } from '../measure.ts';
 import { lambdaEnv, projectSettings, writeSignUpEvents } from '../scenario.ts';
 import { startSendGridStandIn } from '../sendgrid-standin.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { values: options } = parseArgs({ options: { calls: { type: 'string', default: '600' }, 'no-build': { type: 'boolean', default: false } } });
 const calls = Number(options.calls);
-const rounds = 8;
-const batch = 10;
+const roundCount = 8;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 if (!options['no-build']) {
@@ -53,23 +52,13 @@ try {
     { name: 'floor: decrypt + one POST', warm: await startWarm(child, 'project', join(floorDir, 'index.mjs'), eventsFile, env) },
     { name: 'walkthrough handler', warm: await startWarm(child, 'baseline', baseline.handlerPath, eventsFile, env) },
   ];
-  const p50s = sides.map(() => [] as number[]);
-  const perRound = Math.ceil(calls / rounds);
-  let offset = 1;
-  for (let round = 0; round < rounds; round += 1) {
-    const latencies = sides.map(() => [] as number[]);
-    for (let done = 0; done < perRound; done += batch) {
-      // Rotate who goes first, batch by batch.
-      for (let k = 0; k < sides.length; k += 1) {
-        const index = (k + done / batch + round) % sides.length;
-        latencies[index]!.push(...(await sides[index]!.warm.run(batch, offset)));
-      }
-      offset += batch;
-    }
-    latencies.forEach((values, index) => p50s[index]!.push(percentile(values, 50)));
-  }
+  const rounds = await interleavedRounds(
+    sides.map((side) => side.warm),
+    { calls, rounds: roundCount },
+  );
+  const p50s = sides.map((_, index) => rounds.map((round) => percentile(round[index]!, 50)));
   const reference = p50s[sides.length - 1]!;
-  console.log(`| warm p50, ${rounds} interleaved rounds of ${perRound} calls | ms (min–max) | / walkthrough (min–max) |\n|---|---|---|`);
+  console.log(`| warm p50, ${roundCount} interleaved rounds of ${Math.ceil(calls / roundCount)} calls | ms (min–max) | / walkthrough (min–max) |\n|---|---|---|`);
   sides.forEach((side, index) => {
     const ms = spread(p50s[index]!);
     const ratio = spread(p50s[index]!.map((value, round) => value / reference[round]!));

@@ -32,7 +32,7 @@ import { DecryptError, capExcerpt } from '../errors.ts';
 import { keyArnProblem, regionOfKeyArn } from './key-arn.ts';
 import { createKmsDecryptClient, type KmsDecryptClient, type KmsDecryptRequest, type KmsDecryptResponse } from './kms-decrypt.ts';
 import { WARMUP_KEY_ARN, WARMUP_KMS_ANSWER, WARMUP_MESSAGE } from './fast-ecc-warmup.ts';
-import { MAX_ENCRYPTED_DATA_KEYS, readCiphertext, type CiphertextShape } from '../cognito/ciphertext-shape.ts';
+import { MAX_ENCRYPTED_DATA_KEYS, readCiphertext } from '../cognito/ciphertext-shape.ts';
 import { startParallelSignatureCheck, type StartedSignatureCheck } from './parallel-signature-check.ts';
 
 export interface DecryptorOptions {
@@ -129,12 +129,12 @@ export function createDecryptor(options: DecryptorOptions): Required<Decryptor> 
     // Read once per invocation (the event check read it already); the signature is checked in
     // the thread pool while KMS answers.
     const shape = readCiphertext(code);
-    const signature = signatureCheckOf(shape);
+    const signatureCheck = startParallelSignatureCheck(shape);
     // One keyring per call, so the KMS errors it swallows are kept for this call alone.
     const kmsFailures: unknown[] = [];
     const keyring = new RelayKmsKeyring({
       keyIds: [keyArn],
-      clientProvider: () => decryptOnlyKms(kms, kmsFailures, signature.check),
+      clientProvider: () => decryptOnlyKms(kms, kmsFailures, signatureCheck),
     });
 
     let result: Awaited<ReturnType<typeof sdk.decrypt>>;
@@ -143,7 +143,7 @@ export function createDecryptor(options: DecryptorOptions): Required<Decryptor> 
     } catch (error) {
       throw explain(error, keyArn, kmsFailures);
     } finally {
-      signature.end();
+      signatureCheck?.release();
     }
 
     const boundPool = result.messageHeader.encryptionContext[USER_POOL_CONTEXT_KEY];
@@ -180,9 +180,9 @@ export function createDecryptor(options: DecryptorOptions): Required<Decryptor> 
         },
       });
       const shape = readCiphertext(WARMUP_MESSAGE);
-      const signature = signatureCheckOf(shape);
-      const keyring = new RelayKmsKeyring({ keyIds: [WARMUP_KEY_ARN], clientProvider: () => decryptOnlyKms(local, [], signature.check) });
-      const result = await sdk.decrypt(keyring, shape.message, { maxBodySize: MAX_BODY_BYTES }).finally(signature.end);
+      const signatureCheck = startParallelSignatureCheck(shape);
+      const keyring = new RelayKmsKeyring({ keyIds: [WARMUP_KEY_ARN], clientProvider: () => decryptOnlyKms(local, [], signatureCheck) });
+      const result = await sdk.decrypt(keyring, shape.message, { maxBodySize: MAX_BODY_BYTES }).finally(() => signatureCheck?.release());
       const ok = new TextDecoder('utf-8', { fatal: true }).decode(result.plaintext) === '000000';
       result.plaintext.fill(0);
       return ok;
@@ -193,15 +193,6 @@ export function createDecryptor(options: DecryptorOptions): Required<Decryptor> 
   }
 
   return { decrypt, prime };
-}
-
-/**
- * One decrypt's parallel signature check (parallel-signature-check.ts), started before the KMS
- * call so that it runs while KMS answers, and forgotten when the decrypt is over.
- */
-function signatureCheckOf(shape: CiphertextShape): { check: StartedSignatureCheck | undefined; end: () => void } {
-  const check = startParallelSignatureCheck(shape);
-  return { check, end: () => check?.release() };
 }
 
 /**

@@ -113,18 +113,18 @@ function describeSearch(phases: string[][], store: TemplateStore): string {
   return `looked for locales ${phases.flat().join(', ')} in ${store.layers().map((layer) => layer.name).join(', ')}`;
 }
 
-/**
- * Puts the layouts and partials parsed at build time into the writer's cache. Why: mustache.js
- * tokenizes text one character at a time; parsing the HTML layout (3 kB) at cold start made V8
- * optimise its tokenizer there, 4–5 MiB of peak memory and ~6 ms. The cache key is whatever the
- * writer computes for a text: learnt from parsing the empty template through the same cache.
- */
 interface TokenCache {
   get(key: string): unknown;
   set(key: string, value: unknown): void;
   clear(): void;
 }
 
+/**
+ * Puts the layouts and partials parsed at build time into the writer's cache. Why: mustache.js
+ * tokenizes text one character at a time; parsing the HTML layout (3 kB) at cold start made V8
+ * optimise its tokenizer there, 4–5 MiB of peak memory and ~6 ms. The cache key is whatever the
+ * writer computes for a text: learnt from parsing the empty template through the same cache.
+ */
 function seedParsedTemplates(mustacheWriter: InstanceType<typeof Mustache.Writer>, store: TemplateStore): void {
   // Each Writer has its own `templateCache` (mustache.js's documented cache interface); the
   // type declarations only list the default writer's.
